@@ -1,0 +1,149 @@
+"""The economy every pressure reads: trade flows, prices, inventories and a market index.
+
+All state is numpy arrays over the block's replicates: ``(R, N)`` per country and ``(R, N, N)``
+per ordered pair, where ``[r, i, j]`` is what country ``i`` does to or gets from partner ``j``
+(tariff levied by ``i`` on goods from ``j``; imports of ``i`` from ``j``). The rules are
+deterministic except the market index, cheap enough to run 10^7 times.
+
+Tariffs are the headline *additional* ad valorem rates in percent; imports are the pre-war
+annual flows (USD bn) observed at zero additional tariff.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Structure:
+    """Per-country economic parameters, broadcast to ``(R, N)`` (pairs: ``(R, N, N)``)."""
+
+    gdp: np.ndarray
+    imports0: np.ndarray  # (R, N, N) pre-war imports of i from j, USD bn / year
+    elasticity: np.ndarray
+    adjustment: np.ndarray
+    pass_through: np.ndarray
+    inventory_weeks: np.ndarray
+    restock: np.ndarray
+    volatility: np.ndarray
+    drift: np.ndarray
+    trade_sensitivity: np.ndarray
+    news_sensitivity: np.ndarray
+
+
+@dataclass
+class Economy:
+    """Mutable economic state of a block of replicates."""
+
+    imports: np.ndarray  # (R, N, N) current annualised imports of i from j
+    cover: np.ndarray  # (R, N) weeks of normal imports held in inventory
+    log_index: np.ndarray  # (R, N) log of the market index (pre-war peak = 0)
+    peak: np.ndarray  # (R, N) running maximum of log_index
+    price_rise: np.ndarray  # (R, N) consumer price rise from tariffs, percent
+    weeks_in_conflict: np.ndarray  # (R, N) weeks with at least one relationship not in truce
+    tariff: np.ndarray  # (R, N, N) percent, levied by i on goods from j
+    tariff_last: np.ndarray  # (R, N, N) tariffs when the economy last advanced (for news)
+    max_drawdown: np.ndarray  # (R, N)
+    trade_loss: np.ndarray  # (R, N) cumulative lost imports plus exports, USD bn
+
+    @classmethod
+    def start(cls, s: Structure, tariff: np.ndarray, initial_drawdown: np.ndarray) -> Economy:
+        log0 = np.log1p(-initial_drawdown)
+        zeros = np.zeros_like(s.gdp)
+        econ = cls(
+            imports=s.imports0.copy(),
+            cover=s.inventory_weeks.copy(),
+            log_index=log0,
+            peak=zeros.copy(),
+            price_rise=zeros.copy(),
+            weeks_in_conflict=zeros.copy(),
+            tariff=tariff.copy(),
+            tariff_last=tariff.copy(),
+            max_drawdown=initial_drawdown.copy(),
+            trade_loss=zeros.copy(),
+        )
+        econ.price_rise = consumer_price_rise(s, tariff)
+        return econ
+
+    def drawdown(self) -> np.ndarray:
+        return -np.expm1(self.log_index - self.peak)
+
+
+def _share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    """part / whole, and 0 where there is nothing to lose (a country with no trade)."""
+    return np.divide(part, whole, out=np.zeros_like(part), where=whole > 0)
+
+
+def consumer_price_rise(s: Structure, tariff: np.ndarray) -> np.ndarray:
+    """Percent rise in consumer prices: pass-through x tariff x import share of GDP.
+
+    The basket weight is the pre-war import share (a Laspeyres index), so substitution away
+    from tariffed goods does not hide the rise. Retail pass-through of the 2025 tariffs was
+    about 20% in the first months (Cavallo et al. 2025).
+    """
+    weighted = (tariff / 100.0 * s.imports0).sum(axis=2)
+    return 100.0 * s.pass_through * _share(weighted, s.gdp)
+
+
+def import_target(s: Structure, tariff: np.ndarray) -> np.ndarray:
+    """Constant-elasticity import demand ``M0 (1 + tau/100)^-eps`` (Armington 1969)."""
+    return s.imports0 * np.power(1.0 + tariff / 100.0, -s.elasticity[:, :, None])
+
+
+def advance(e: Economy, s: Structure, shock: np.ndarray) -> None:
+    """Move the economy one week under its current tariffs; ``shock`` is standard normal (R, N).
+
+    Market news is the week's tariff change on and by each country: escalation moves the index
+    down, de-escalation up (the S&P 500 rose 3.3% on 12 May 2025 when both sides cut 115 points).
+    """
+    tariff = e.tariff
+    change = tariff - e.tariff_last
+    moved = change.sum(axis=2) + change.sum(axis=1)
+    e.tariff_last = tariff.copy()
+    e.imports += s.adjustment[:, :, None] * (import_target(s, tariff) - e.imports)
+    e.price_rise = consumer_price_rise(s, tariff)
+    normal = s.imports0.sum(axis=2)
+    supply = np.where(normal > 0, _share(e.imports.sum(axis=2), normal), 1.0)
+    refill = s.restock * supply * (s.inventory_weeks - e.cover)
+    e.cover = np.clip(e.cover - (1.0 - supply) + refill, 0.0, s.inventory_weeks)
+    lost = (s.imports0 - e.imports).sum(axis=2) + (s.imports0 - e.imports).sum(axis=1)
+    e.trade_loss += lost / 52.0
+    drift = s.drift - s.trade_sensitivity * 100.0 * _share(lost, s.gdp)
+    e.log_index += drift + s.volatility * shock - s.news_sensitivity * moved / 100.0
+    np.maximum(e.peak, e.log_index, out=e.peak)
+    np.maximum(e.max_drawdown, e.drawdown(), out=e.max_drawdown)
+
+
+def _loss_share(current: np.ndarray, normal: np.ndarray) -> np.ndarray:
+    return _share(normal - current, normal)
+
+
+INDICATORS: dict[str, Callable[[Economy, Structure], np.ndarray]] = {
+    "market_drawdown": lambda e, s: e.drawdown(),
+    "consumer_price_rise": lambda e, s: e.price_rise,
+    "inventory_depletion": lambda e, s: 1.0 - _share(e.cover, s.inventory_weeks),
+    "import_loss_share": lambda e, s: _loss_share(
+        e.imports.sum(axis=2), s.imports0.sum(axis=2)
+    ),
+    "export_loss_share": lambda e, s: _loss_share(
+        e.imports.sum(axis=1), s.imports0.sum(axis=1)
+    ),
+    "export_loss_gdp": lambda e, s: 100.0 * _share((s.imports0 - e.imports).sum(axis=1), s.gdp),
+    "import_loss_gdp": lambda e, s: 100.0 * _share((s.imports0 - e.imports).sum(axis=2), s.gdp),
+    "weeks_in_conflict": lambda e, s: e.weeks_in_conflict,
+    "partner_tariff": lambda e, s: _share(
+        (e.tariff * s.imports0).sum(axis=1), s.imports0.sum(axis=1)
+    ),
+}
+"""Named indicators, each ``(R, N)``: what a pressure channel may read (units in docs/model.md).
+
+``partner_tariff`` is the export-weighted tariff others levy on this country's goods.
+"""
+
+
+def observe(e: Economy, s: Structure) -> dict[str, np.ndarray]:
+    """Every indicator, computed once per week so all countries see the same observation."""
+    return {name: fn(e, s) for name, fn in INDICATORS.items()}

@@ -1,0 +1,88 @@
+"""Pressure functional forms: how an economic indicator turns into felt pressure.
+
+A country's pressure is ``p = sum_c w_c * f_c(x_c)`` over its named channels; each channel reads
+one indicator ``x_c`` (see :data:`sim.economy.INDICATORS`) through one form ``f_c`` from
+:data:`FORMS`. Every form is vectorised: ``x`` and every parameter may be numpy arrays over the
+block's replicates, so a parameter drawn per run broadcasts for free.
+
+The saturating forms (logistic, hill, exponential, threshold) map into [0, 1], which keeps a
+channel's weight interpretable as its largest possible contribution; linear and power are
+unbounded and suit indicators with a natural scale (a price rise in percent).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+INF = float("inf")
+
+
+@dataclass(frozen=True)
+class Param:
+    """A form parameter: default (None = required) and the closed range it must lie in."""
+
+    default: float | None
+    low: float = -INF
+    high: float = INF
+
+
+@dataclass(frozen=True)
+class Form:
+    """A named, vectorised functional form with its parameter specification."""
+
+    func: Callable[..., np.ndarray]
+    params: dict[str, Param]
+    doc: str
+
+
+def linear(x, slope, intercept):
+    """``intercept + slope * x`` (the simplest dose-response)."""
+    return intercept + slope * x
+
+
+def logistic(x, midpoint, steepness):
+    """``1 / (1 + exp(-steepness (x - midpoint)))``: a tipping point at ``midpoint``."""
+    return 0.5 * (1.0 + np.tanh(0.5 * steepness * (x - midpoint)))
+
+
+def hill(x, half, n):
+    """``x^n / (half^n + x^n)`` (Hill 1910): zero at zero, half at ``half``, saturating."""
+    xn = np.power(np.maximum(x, 0.0), n)
+    return xn / (np.power(half, n) + xn)
+
+
+def exponential(x, rate):
+    """``1 - exp(-rate x)``: concave, saturating; pressure that builds fast then levels off."""
+    return -np.expm1(-rate * np.maximum(x, 0.0))
+
+
+def power(x, scale, exponent):
+    """``scale * x^exponent``: convex (exponent > 1) pain that accelerates with the indicator."""
+    return scale * np.power(np.maximum(x, 0.0), exponent)
+
+
+def threshold(x, level, value):
+    """``value`` once ``x >= level``, else 0: a red line (e.g. an election, a harvest)."""
+    return np.where(x >= level, value, 0.0)
+
+
+FORMS: dict[str, Form] = {
+    "linear": Form(linear, {"slope": Param(None), "intercept": Param(0.0)}, linear.__doc__),
+    "logistic": Form(
+        logistic, {"midpoint": Param(None), "steepness": Param(None, 0.0)}, logistic.__doc__
+    ),
+    "hill": Form(hill, {"half": Param(None, 1e-12), "n": Param(1.0, 0.0, 50.0)}, hill.__doc__),
+    "exponential": Form(exponential, {"rate": Param(None, 0.0)}, exponential.__doc__),
+    "power": Form(
+        power, {"scale": Param(1.0), "exponent": Param(1.0, 0.0, 10.0)}, power.__doc__
+    ),
+    "threshold": Form(threshold, {"level": Param(None), "value": Param(1.0)}, threshold.__doc__),
+}
+
+
+def evaluate(form: str, x: np.ndarray, params: dict) -> np.ndarray:
+    """Apply the registered form ``form`` to ``x`` with ``params`` (scalars or arrays)."""
+    return FORMS[form].func(x, **params)

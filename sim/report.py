@@ -1,0 +1,70 @@
+"""The headline outcomes of a set of runs, with 95% intervals: what ``tradewar run`` prints.
+
+Shares come with Wilson score intervals (Wilson 1927), which keep their coverage near 0 and 1
+where the normal approximation fails, via ``scipy.stats.binomtest``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+
+def wilson(k: int, n: int) -> tuple[float, float, float]:
+    """Share k/n with its 95% Wilson interval; NaNs when there are no runs."""
+    if n == 0:
+        return float("nan"), float("nan"), float("nan")
+    ci = stats.binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
+    return k / n, float(ci.low), float(ci.high)
+
+
+class Headline:
+    """Accumulates, block by block, what the printed summary needs (a few numbers per run)."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.names = names
+        self.labels = [*names, "mutual", "none"]
+        self.approacher = dict.fromkeys(self.labels, 0)
+        self.weeks: dict[str, list[np.ndarray]] = {k: [] for k in ("approach", "talks", "deal")}
+        self.runs = 0
+
+    def add(self, outcomes: dict[str, np.ndarray]) -> None:
+        self.runs += len(outcomes["first_approacher"])
+        labels, counts = np.unique(outcomes["first_approacher"], return_counts=True)
+        for label, count in zip(labels, counts, strict=True):
+            self.approacher[str(label)] += int(count)
+        for key, column in (("approach", "first_approach_week"), ("talks", "talks_week"),
+                            ("deal", "deal_week")):  # fmt: skip
+            self.weeks[key].append(np.asarray(outcomes[column], dtype=np.float32))
+
+    def rows(self) -> list[tuple[str, float, float, float]]:
+        """(label, estimate, low, high) for each headline share."""
+        out = [(f"P(first approach: {label})", *wilson(k, self.runs))
+               for label, k in self.approacher.items()]  # fmt: skip
+        deals = int(np.sum(~np.isnan(self._all("deal"))))
+        out.append(("P(deal by horizon)", *wilson(deals, self.runs)))
+        return out
+
+    def _all(self, key: str) -> np.ndarray:
+        return np.concatenate(self.weeks[key]) if self.weeks[key] else np.array([])
+
+    def medians(self) -> dict[str, tuple[float, int]]:
+        """Median week of first approach, talks and deal among runs that had one (and n)."""
+        out = {}
+        for key in ("approach", "talks", "deal"):
+            had = self._all(key)
+            had = had[~np.isnan(had)]
+            out[key] = (float(np.median(had)) if had.size else float("nan"), int(had.size))
+        return out
+
+    def text(self, final_tariffs: dict[str, float]) -> str:
+        lines = [f"{self.runs} runs"]
+        for label, p, low, high in self.rows():
+            lines.append(f"  {label:<32} {p:6.3f}  [{low:.3f}, {high:.3f}]")
+        names = {"approach": "first approach", "talks": "talks open", "deal": "deal"}
+        for key, (median, n) in self.medians().items():
+            shown = "-" if np.isnan(median) else f"{median:g}"
+            lines.append(f"  median week of {names[key]:<16} {shown:>6}  ({n} runs had one)")
+        for key, value in final_tariffs.items():
+            lines.append(f"  median final tariff {key:<12} {value:6.1f}%")
+        return "\n".join(lines)

@@ -1,0 +1,237 @@
+"""Repeated runs: one master seed, fixed-size blocks, any executor, results in block order.
+
+Run ``k`` of a scenario always lives in block ``k // block_size`` at position
+``k % block_size``, and block ``b`` is always simulated in full from the seed
+``SeedSequence(seed, spawn_key=(b,))``, even when fewer runs are wanted from it. So run ``k``
+is the same whatever the number of runs asked for, the number of workers or the executor:
+``--runs 1000`` gives exactly the first 1000 rows of ``--runs 3000``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import os
+import platform
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+
+import numpy as np
+
+from sim.model import TradeWarModel
+from sim.report import Headline
+from sim.results import CsvStream, WeeklySummary, step_columns, write_json_atomic
+from sim.scenario import Scenario, dump
+
+
+@dataclass(frozen=True)
+class BlockResult:
+    """What one block sends back: its first run number, outcomes and weekly trajectories."""
+
+    block: int
+    first_run: int
+    outcomes: dict[str, np.ndarray]  # column -> (kept,)
+    trajectory: dict[str, np.ndarray]  # name -> (weeks, kept, ...)
+
+    @property
+    def size(self) -> int:
+        return len(next(iter(self.outcomes.values())))
+
+
+class BlockError(RuntimeError):
+    """A block failed in a worker; names the block and its seed so it can be re-run."""
+
+
+def block_seed(seed: int, block: int) -> np.random.SeedSequence:
+    return np.random.SeedSequence(seed, spawn_key=(block,))
+
+
+def block_count(runs: int, block_size: int) -> int:
+    return -(-runs // block_size)
+
+
+def simulate_block(scenario: Scenario, block: int) -> BlockResult:
+    """Simulate block ``block`` in full and keep the runs that fall within ``scenario.runs``."""
+    size = scenario.block_size
+    first = block * size
+    keep = min(size, scenario.runs - first)
+    model = TradeWarModel(scenario, size, block_seed(scenario.seed, block)).simulate()
+    outcomes = {k: v[:keep] for k, v in model.outcomes().items()}
+    trajectory = {k: v[:, :keep] for k, v in model.trajectory().items()}
+    return BlockResult(block, first, outcomes, trajectory)
+
+
+def _guarded(scenario: Scenario, block: int) -> BlockResult:
+    try:
+        return simulate_block(scenario, block)
+    except Exception as exc:
+        raise BlockError(
+            f"block {block} (runs {block * scenario.block_size} onward, "
+            f"seed SeedSequence({scenario.seed}, spawn_key=({block},))) failed: "
+            f"{type(exc).__name__}: {exc}"
+        ) from exc
+
+
+def default_workers() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
+def run_blocks(
+    scenario: Scenario,
+    workers: int | None = None,
+    executor: Executor | None = None,
+    blocks: range | None = None,
+) -> Iterator[BlockResult]:
+    """Yield every block's result in block order.
+
+    Blocks run in-process when there is one worker or one block; otherwise on ``executor``
+    (a Dask client's executor, say) or a local process pool of ``workers``. At most two
+    blocks per worker are in flight, so memory stays bounded however many runs there are.
+    """
+    blocks = blocks if blocks is not None else range(block_count(scenario.runs, scenario.block_size))
+    workers = workers or default_workers()
+    if executor is None and (workers <= 1 or len(blocks) <= 1):
+        for b in blocks:
+            yield _guarded(scenario, b)
+        return
+    own = executor is None
+    if own:
+        executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        todo = iter(blocks)
+        pending = deque(executor.submit(_guarded, scenario, b) for b in islice(todo, 2 * workers))
+        while pending:
+            result = pending.popleft().result()
+            following = next(todo, None)
+            if following is not None:
+                pending.append(executor.submit(_guarded, scenario, following))
+            yield result
+    finally:
+        if own:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+
+class Progress:
+    """A one-line progress bar on stderr, drawn only when stderr is a terminal."""
+
+    def __init__(self, total: int, stream, enabled: bool, clock: Callable[[], float]) -> None:
+        self.total, self.stream, self.clock = total, stream, clock
+        self.enabled = enabled and hasattr(stream, "isatty") and stream.isatty()
+        self.start = clock()
+        self.done = 0
+
+    def advance(self, runs: int) -> None:
+        self.done += runs
+        if not self.enabled:
+            return
+        frac = self.done / self.total
+        bar = "#" * int(30 * frac)
+        elapsed = self.clock() - self.start
+        self.stream.write(
+            f"\r[{bar:<30}] {100 * frac:5.1f}%  {self.done}/{self.total} runs  {elapsed:6.1f} s"
+        )
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def run_to_folder(
+    scenario: Scenario,
+    folder: Path,
+    *,
+    workers: int | None = None,
+    steps: bool = False,
+    command: str = "",
+    progress: Progress | None = None,
+    executor: Executor | None = None,
+) -> str:
+    """Run every block, stream the CSVs into ``folder``, write the manifest last.
+
+    Returns the printed headline. On any failure or interrupt the manifest is still written,
+    with ``"complete": false`` and the number of runs done, before the exception goes on.
+    """
+    began = time.time()
+    names = scenario.country_names()
+    (folder / "scenario.yaml").write_text(dump(scenario), encoding="utf-8")
+    manifest = _manifest_base(scenario, workers, command)
+    summary = WeeklySummary(folder, names, scenario.horizon, scenario.runs)
+    headline = Headline(names)
+    streams = {"runs": CsvStream(folder / "runs.csv")}
+    if steps:
+        streams["steps"] = CsvStream(folder / "steps.csv")
+    done = 0
+    try:
+        for result in run_blocks(scenario, workers, executor):
+            run_ids = np.arange(result.first_run, result.first_run + result.size)
+            streams["runs"].write({"run": run_ids, **result.outcomes})
+            if steps:
+                streams["steps"].write(
+                    step_columns(result.first_run, result.trajectory, names, scenario.start_date)
+                )
+            summary.add(result.first_run, result.trajectory)
+            headline.add(result.outcomes)
+            done += result.size
+            if progress:
+                progress.advance(result.size)
+        finals = summary.write(folder / "summary.csv", scenario.start_date)
+    except BaseException as exc:
+        manifest.update(complete=False, runs_done=done, error=f"{type(exc).__name__}: {exc}")
+        raise
+    else:
+        manifest.update(complete=True, runs_done=done)
+    finally:
+        if progress:
+            progress.close()
+        for stream in streams.values():
+            stream.close()
+        summary.discard()
+        manifest["files"] = sorted(p.name for p in folder.iterdir() if p.name != "manifest.json")
+        manifest["wall_time_s"] = round(time.time() - began, 3)
+        write_json_atomic(folder / "manifest.json", manifest)
+    tariffs = {
+        key.replace(".tariff_on_", " on "): value
+        for key, value in finals.items()
+        if ".tariff_on_" in key
+    }
+    return headline.text(tariffs)
+
+
+def _manifest_base(scenario: Scenario, workers: int | None, command: str) -> dict:
+    return {
+        "scenario": scenario.name,
+        "seed": scenario.seed,
+        "runs": scenario.runs,
+        "block_size": scenario.block_size,
+        "blocks": block_count(scenario.runs, scenario.block_size),
+        "horizon": scenario.horizon,
+        "workers": workers or default_workers(),
+        "command": command,
+        "started_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "versions": versions(),
+        "complete": False,
+    }
+
+
+def versions() -> dict[str, str]:
+    import mesa
+    import scipy
+    import yaml
+
+    import sim
+
+    return {
+        "tradewar": sim.__version__,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+        "mesa": mesa.__version__,
+        "pyyaml": yaml.__version__,
+    }

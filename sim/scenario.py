@@ -1,0 +1,374 @@
+"""Scenario files: frozen dataclasses built from ``yaml.safe_load``, validated once at load.
+
+After :func:`load` returns, the rest of the program trusts the scenario. Every numeric leaf
+whose field allows it may be a distribution (see :mod:`sim.distributions`); :func:`uncertain`
+lists those leaves by dotted path and :func:`realise` replaces them with per-run draws.
+The dotted paths (``countries.US.pressures.markets.weight``) are the same ones ``--set``
+takes and the same ones that head the drawn-parameter columns of runs.csv.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path as FilePath
+from typing import Any
+
+import numpy as np
+import yaml
+
+from sim.distributions import Distribution
+from sim.economy import INDICATORS
+from sim.events import EVENTS
+from sim.negotiation import DEAL_RULES
+from sim.policies import POLICIES
+from sim.pressure import FORMS
+from sim.schema import (
+    Context,
+    Date,
+    ListOf,
+    MapOf,
+    Nested,
+    Number,
+    Path,
+    ScenarioError,
+    Spec,
+    Text,
+    build,
+    dotted,
+    hint,
+    mapping,
+    parse_yaml,
+    reject_unknown,
+    spec,
+    to_dict,
+)
+
+__all__ = ["Scenario", "ScenarioError", "load", "load_text", "realise", "uncertain", "dump"]
+
+Num = float | Distribution
+NAME = r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}"
+COUNTRY = r"[A-Za-z][A-Za-z0-9_]{0,31}"
+WEEKS = Number(0.0, 10_000.0)
+SHARE = Number(0.0, 1.0)
+
+
+@dataclass(frozen=True)
+class Market:
+    """A stock market index as a random walk with trade-loss drift and tariff-news jumps."""
+
+    initial_drawdown: Num = spec(Number(0.0, 0.99), 0.0, "fall from the pre-war peak at week 0")
+    volatility: Num = spec(Number(0.0, 1.0), 0.025, "weekly s.d. of log returns")
+    drift: Num = spec(Number(-1.0, 1.0), 0.0015, "weekly log drift in normal times")
+    trade_sensitivity: Num = spec(Number(0.0), 0.002, "weekly drift lost per % of GDP of trade")
+    news_sensitivity: Num = spec(Number(0.0), 0.015, "log fall per 100 points of escalation")
+
+
+@dataclass(frozen=True)
+class Kinded:
+    """A registered kind (pressure form, policy) with its own parameters, flattened in YAML."""
+
+    kind: str
+    params: dict[str, Num]
+
+
+@dataclass(frozen=True)
+class Channel:
+    """One pressure channel: an indicator through a form, times a weight."""
+
+    input: str
+    form: str
+    weight: Num
+    params: dict[str, Num]
+
+
+def _kinded(raw, path: Path, ctx: Context, kind_key: str, registry: dict, fixed: dict[str, Spec]):
+    raw = mapping(raw, path, ctx)
+    if kind_key not in raw:
+        raise ctx.error((*path, kind_key), f"required key is missing (one of {', '.join(registry)})")
+    kind = Text(choices=tuple(registry)).convert(raw[kind_key], (*path, kind_key), ctx)
+    param_specs = registry[kind].params
+    reject_unknown(raw, {kind_key, *fixed, *param_specs}, path, ctx)
+    out_fixed = {}
+    for name, s in fixed.items():
+        if name not in raw:
+            raise ctx.error((*path, name), "required key is missing")
+        out_fixed[name] = s.convert(raw[name], (*path, name), ctx)
+    params = {}
+    for name, p in param_specs.items():
+        if name in raw:
+            params[name] = Number(p.low, p.high).convert(raw[name], (*path, name), ctx)
+        elif p.default is None:
+            raise ctx.error((*path, name), f"required by {kind} and missing")
+        else:
+            params[name] = p.default
+    return kind, out_fixed, params
+
+
+class PolicySpec(Spec):
+    def convert(self, raw, path, ctx):
+        kind, _, params = _kinded(raw, path, ctx, "kind", POLICIES, {})
+        return Kinded(kind, params)
+
+    def dump(self, value):
+        return {"kind": value.kind, **{k: Number().dump(v) for k, v in value.params.items()}}
+
+
+class ChannelSpec(Spec):
+    FIXED = {"input": Text(choices=tuple(INDICATORS)), "weight": Number(0.0)}
+
+    def convert(self, raw, path, ctx):
+        form, fixed, params = _kinded(raw, path, ctx, "form", FORMS, self.FIXED)
+        return Channel(fixed["input"], form, fixed["weight"], params)
+
+    def dump(self, value):
+        params = {k: Number().dump(v) for k, v in value.params.items()}
+        return {"input": value.input, "form": value.form, "weight": Number().dump(value.weight),
+                **params}
+
+
+@dataclass(frozen=True)
+class Country:
+    """One country's economy, temperament, tariff policy and pressure channels."""
+
+    name: str
+    gdp: Num = spec(Number(1e-9), doc="GDP, USD bn")
+    imports: dict[str, Num] = spec(MapOf(Number(0.0)), doc="pre-war imports by partner, USD bn/yr")
+    tariff: dict[str, Num] = spec(MapOf(Number(0.0)), doc="tariff on each partner at week 0, %")
+    floor: Num = spec(Number(0.0), 0.0, "lowest tariff this country will levy, %")
+    cap: Num = spec(Number(0.0), 1000.0, "highest tariff this country can levy, %")
+    elasticity: Num = spec(Number(0.0, 50.0), 3.0, "import demand elasticity")
+    adjustment: Num = spec(SHARE, 0.1, "share of the gap to target imports closed each week")
+    pass_through: Num = spec(SHARE, 0.2, "share of a tariff passed to consumer prices")
+    inventory_weeks: Num = spec(Number(0.01, 520.0), 8.0, "weeks of normal imports in stock")
+    restock: Num = spec(SHARE, 0.25, "share of the inventory gap refilled each normal week")
+    market: Market = spec(Nested(Market), factory=Market, doc="stock market")
+    resolve: Num = spec(Number(0.0), 0.5, "anxiety this country can bear before it gives way")
+    face_cost: Num = spec(Number(0.0), 0.0, "anxiety-equivalent cost of being seen to ask")
+    memory: Num = spec(Number(0.0, 0.999), 0.6, "anxiety memory rho: A <- rho A + (1-rho) p")
+    noise: Num = spec(Number(1e-6), 0.05, "logit noise of approach and acceptance choices")
+    policy: Kinded = spec(PolicySpec(), Kinded("fixed", {"cap": 1000.0}), "tariff policy")
+    pressures: dict[str, Channel] = spec(MapOf(ChannelSpec()), factory=dict, doc="channels")
+
+
+@dataclass(frozen=True)
+class Negotiation:
+    """How approaches turn into talks, talks into deals, and deals into truces."""
+
+    talks_lag: Num = spec(WEEKS, 2.0, "weeks from an accepted approach to the first round")
+    max_talks_weeks: Num = spec(Number(1.0, 10_000.0), 12.0, "talks collapse after this")
+    deal_rate: Num = spec(Number(0.0), 1.0, "weekly deal hazard per unit of mean anxiety")
+    deal_rule: str = spec(Text(choices=tuple(DEAL_RULES)), "reciprocal", "deal rule")
+    cut: Num = spec(Number(0.0), 50.0, "points each side cuts under the reciprocal rule")
+    truce_weeks: Num = spec(Number(1.0, 10_000.0), 13.0, "length of a truce, weeks")
+    cooldown: Num = spec(WEEKS, 4.0, "weeks before a rejected side may approach again")
+
+
+@dataclass(frozen=True)
+class Event:
+    """A scheduled event at a week: ``kind`` acts for ``country`` (on ``partner``)."""
+
+    week: int
+    kind: str
+    country: str
+    partner: str | None
+    params: dict[str, Num]
+
+
+class EventSpec(Spec):
+    def convert(self, raw, path, ctx):
+        fixed = {"week": Number(0, 100_000, uncertain=False, integer=True), "country": Text()}
+        raw = mapping(raw, path, ctx)
+        needs_partner = raw.get("kind") in EVENTS and EVENTS[raw["kind"]].needs_partner
+        if needs_partner:
+            fixed["partner"] = Text()
+        kind, f, params = _kinded(raw, path, ctx, "kind", EVENTS, fixed)
+        return Event(f["week"], kind, f["country"], f.get("partner"), params)
+
+    def dump(self, value):
+        out = {"week": value.week, "kind": value.kind, "country": value.country}
+        if value.partner is not None:
+            out["partner"] = value.partner
+        return {**out, **{k: Number().dump(v) for k, v in value.params.items()}}
+
+
+class CountriesSpec(Spec):
+    def convert(self, raw, path, ctx):
+        raw = mapping(raw, path, ctx)
+        if len(raw) < 2:
+            raise ctx.error(path, "a trade war needs at least two countries")
+        out = []
+        for name, body in raw.items():
+            Text(pattern=COUNTRY).convert(name, (*path, str(name)), ctx)
+            out.append(build(Country, body, (*path, name), ctx, name=name))
+        return tuple(out)
+
+    def dump(self, value):
+        return {c.name: to_dict(c) for c in value}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A whole scenario: what runs, for how long, from which seed."""
+
+    name: str = spec(Text(pattern=NAME), doc="names the results folder")
+    start_date: dt.date = spec(Date(), doc="calendar date of week 0")
+    countries: tuple[Country, ...] = spec(CountriesSpec(), doc="two or more countries")
+    description: str = spec(Text(), "", "free text")
+    horizon: int = spec(Number(1, 5200, uncertain=False, integer=True), 52, "weeks simulated")
+    runs: int = spec(Number(1, 10**9, uncertain=False, integer=True), 1000, "repeated runs")
+    seed: int = spec(Number(0, 2**63 - 1, uncertain=False, integer=True), 0, "master seed")
+    block_size: int = spec(
+        Number(1, 10**6, uncertain=False, integer=True), 1000, "replicates simulated together"
+    )
+    negotiation: Negotiation = spec(Nested(Negotiation), factory=Negotiation, doc="talks")
+    events: tuple[Event, ...] = spec(ListOf(EventSpec()), (), "scheduled events")
+
+    def country_names(self) -> list[str]:
+        return [c.name for c in self.countries]
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load(path: str | FilePath, overrides: list[str] = ()) -> Scenario:
+    """Read, override and validate a scenario file.
+
+    Raises:
+        ScenarioError: any problem, naming the file, the line and the key.
+    """
+    try:
+        text = FilePath(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"{path}: cannot read scenario file: {exc}") from None
+    return load_text(text, str(path), overrides)
+
+
+def load_text(text: str, source: str = "<string>", overrides: list[str] = ()) -> Scenario:
+    raw, lines = parse_yaml(text, source)
+    ctx = Context(source, lines)
+    raw = mapping(raw, (), ctx)
+    for item in overrides:
+        _apply_override(raw, item, ctx)
+    scenario = build(Scenario, raw, (), ctx)
+    _cross_check(scenario, ctx)
+    return scenario
+
+
+def _apply_override(raw: dict, item: str, ctx: Context) -> None:
+    key, sep, text = item.partition("=")
+    if not sep or not key.strip():
+        raise ScenarioError(f"{ctx.source}: --set {item!r}: expected KEY.PATH=VALUE")
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError:
+        raise ScenarioError(f"{ctx.source}: --set {key}: cannot parse value {text!r}") from None
+    parts: list[Any] = key.strip().split(".")
+    node: Any = raw
+    for depth, part in enumerate(parts[:-1]):
+        if isinstance(node, list):
+            if not (part.isdigit() and int(part) < len(node)):
+                raise ScenarioError(f"{ctx.source}: --set {key}: no item {part} in this list")
+            parts[depth] = int(part)
+            node = node[int(part)]
+        elif isinstance(node, dict):
+            node = node.setdefault(part, {})
+        else:
+            raise ScenarioError(f"{ctx.source}: --set {key}: {part!r} is not a mapping")
+    if not isinstance(node, dict):
+        raise ScenarioError(f"{ctx.source}: --set {key}: cannot set a key inside a value")
+    node[parts[-1]] = value
+    ctx.overridden.add(tuple(parts))
+
+
+def _fixed(value) -> bool:
+    return not isinstance(value, Distribution)
+
+
+def _cross_check(s: Scenario, ctx: Context) -> None:
+    names = s.country_names()
+    for c in s.countries:
+        base = ("countries", c.name)
+        others = [n for n in names if n != c.name]
+        for field_name in ("imports", "tariff"):
+            given = getattr(c, field_name)
+            for partner in given:
+                if partner not in others:
+                    why = "a country cannot trade with itself" if partner == c.name else (
+                        "not a country in this scenario" + hint(partner, others))
+                    raise ctx.error((*base, field_name, partner), why)
+            for partner in others:
+                if partner not in given:
+                    raise ctx.error((*base, field_name), f"missing partner {partner!r}")
+        if _fixed(c.floor) and _fixed(c.cap) and c.floor > c.cap:
+            raise ctx.error((*base, "floor"), f"floor {c.floor} is above cap {c.cap}")
+        for partner, t in c.tariff.items():
+            if _fixed(t) and _fixed(c.floor) and _fixed(c.cap) and not c.floor <= t <= c.cap:
+                raise ctx.error((*base, "tariff", partner),
+                                f"{t} is outside [floor, cap] = [{c.floor}, {c.cap}]")
+    for k, ev in enumerate(s.events):
+        base = ("events", k)
+        if ev.country not in names:
+            raise ctx.error((*base, "country"), f"unknown country {ev.country!r}" + hint(
+                ev.country, names))
+        if ev.partner is not None and (ev.partner not in names or ev.partner == ev.country):
+            raise ctx.error((*base, "partner"), f"{ev.partner!r} is not a partner of {ev.country}")
+        if ev.week >= s.horizon:
+            raise ctx.error((*base, "week"), f"week {ev.week} is past the horizon ({s.horizon})")
+
+
+# --------------------------------------------------------------------------- uncertainty
+
+
+def _map_leaves(obj, path: tuple, fn):
+    """Rebuild ``obj`` with ``fn(path, leaf)`` applied to every float or Distribution leaf."""
+    if isinstance(obj, Distribution | float):
+        return fn(path, obj)
+    if isinstance(obj, dict):
+        return {k: _map_leaves(v, (*path, k), fn) for k, v in obj.items()}
+    if isinstance(obj, tuple):
+        return tuple(
+            _map_leaves(v, (*path, getattr(v, "name", i)), fn) for i, v in enumerate(obj)
+        )
+    if dataclasses.is_dataclass(obj):
+        changes = {}
+        for f in dataclasses.fields(obj):
+            # Registered kinds keep their parameters flat in YAML, and so in paths.
+            sub = path if f.name == "params" else (*path, f.name)
+            changes[f.name] = _map_leaves(getattr(obj, f.name), sub, fn)
+        return dataclasses.replace(obj, **changes)
+    return obj
+
+
+def uncertain(s: Scenario) -> list[tuple[str, Distribution]]:
+    """Every distribution leaf as (dotted path, distribution), sorted by path."""
+    found = []
+
+    def collect(path, value):
+        if not _fixed(value):
+            found.append((dotted(path), value))
+        return value
+
+    _map_leaves(s, (), collect)
+    return sorted(found, key=lambda item: item[0])
+
+
+def realise(s: Scenario, size: int, seed: np.random.SeedSequence) -> tuple[Scenario, dict]:
+    """The scenario with each distribution replaced by ``size`` draws, and the draws by path."""
+    draws: dict[str, np.ndarray] = {}
+
+    def draw(path, value):
+        if _fixed(value):
+            return value
+        key = dotted(path)
+        draws[key] = value.sample(size, seed, key)
+        return draws[key]
+
+    realised = _map_leaves(s, (), draw)
+    return realised, dict(sorted(draws.items()))
+
+
+def dump(s: Scenario) -> str:
+    """The resolved scenario as YAML (defaults filled in); loading it gives ``s`` back."""
+    return yaml.safe_dump(to_dict(s), sort_keys=False, allow_unicode=True)

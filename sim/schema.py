@@ -1,0 +1,271 @@
+"""A small schema engine: YAML mappings to frozen dataclasses, with file/line/key errors.
+
+Each dataclass field carries a :class:`Spec` in its metadata that converts and checks the raw
+YAML value. Errors are :class:`ScenarioError` naming the file, the line and the dotted key,
+and a mistyped key gets the nearest valid key as a suggestion. This module knows nothing of
+trade wars; :mod:`sim.scenario` declares the scenario with it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import difflib
+import math
+import re
+from dataclasses import MISSING, dataclass, field
+from typing import Any
+
+import yaml
+
+from sim import distributions
+from sim.distributions import Distribution, DistributionError
+
+Path = tuple[str | int, ...]
+_FLOAT_TEXT = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
+
+
+class ScenarioError(ValueError):
+    """Bad scenario input; the message names the file, the line and the key."""
+
+
+def dotted(path: Path) -> str:
+    return ".".join(str(p) for p in path)
+
+
+@dataclass
+class Context:
+    """Where values came from: file name, YAML line of each key path, and --set overrides."""
+
+    source: str
+    lines: dict[Path, int] = field(default_factory=dict)
+    overridden: set[Path] = field(default_factory=set)
+
+    def error(self, path: Path, message: str) -> ScenarioError:
+        key = dotted(path) or "(top level)"
+        for cut in range(len(path), -1, -1):
+            if path[:cut] in self.overridden:
+                return ScenarioError(f"{self.source}: --set {key}: {message}")
+            if path[:cut] in self.lines:
+                return ScenarioError(f"{self.source}:{self.lines[path[:cut]]}: {key}: {message}")
+        return ScenarioError(f"{self.source}: {key}: {message}")
+
+
+def parse_yaml(text: str, source: str) -> tuple[Any, dict[Path, int]]:
+    """``yaml.safe_load`` plus the line of every mapping key and sequence item."""
+    try:
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{source}:{mark.line + 1}" if mark else source
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioError(f"{where}: YAML syntax error: {problem}") from None
+    lines: dict[Path, int] = {}
+    if node is not None:
+        _record_lines(node, (), lines, set())
+    return data, lines
+
+
+def _record_lines(node, path: Path, lines: dict, seen: set) -> None:
+    # Aliased nodes are walked once: an alias bomb must not expand here.
+    if id(node) in seen:
+        return
+    seen.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            sub = (*path, str(key.value))
+            lines.setdefault(sub, key.start_mark.line + 1)
+            _record_lines(value, sub, lines, seen)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            lines.setdefault((*path, i), item.start_mark.line + 1)
+            _record_lines(item, (*path, i), lines, seen)
+
+
+# --------------------------------------------------------------------------- specs
+
+
+class Spec:
+    """Converts one raw YAML value at ``path``; raise ``ctx.error`` on bad input."""
+
+    def convert(self, raw: Any, path: Path, ctx: Context) -> Any:
+        raise NotImplementedError
+
+    def dump(self, value: Any) -> Any:
+        return value
+
+
+@dataclass(frozen=True)
+class Number(Spec):
+    """A finite number in [low, high], or (when ``uncertain``) a distribution within it."""
+
+    low: float = -math.inf
+    high: float = math.inf
+    uncertain: bool = True
+    integer: bool = False
+
+    def convert(self, raw, path, ctx):
+        if isinstance(raw, dict) and "dist" in raw and self.uncertain:
+            return self._distribution(raw, path, ctx)
+        if isinstance(raw, str) and _FLOAT_TEXT.match(raw.strip()):
+            raw = float(raw)  # YAML 1.1 reads 1e5 as text; the intent is plain
+        if isinstance(raw, bool) or not isinstance(raw, int | float):
+            kind = "a whole number" if self.integer else "a number"
+            extra = " or a {dist: ...} mapping" if self.uncertain else ""
+            raise ctx.error(path, f"expected {kind}{extra}, got {raw!r}")
+        if not math.isfinite(raw):
+            raise ctx.error(path, f"must be finite, got {raw!r}")
+        if self.integer and raw != int(raw):
+            raise ctx.error(path, f"expected a whole number, got {raw!r}")
+        if not self.low <= raw <= self.high:
+            raise ctx.error(path, f"{raw!r} is out of range [{self.low}, {self.high}]")
+        return int(raw) if self.integer else float(raw)
+
+    def _distribution(self, raw, path, ctx) -> Distribution:
+        try:
+            dist = distributions.make(raw)
+        except DistributionError as exc:
+            raise ctx.error(path, str(exc)) from None
+        low, high = dist.support()
+        if low < self.low or high > self.high:
+            raise ctx.error(
+                path,
+                f"{dist.name} has support [{low}, {high}], outside the allowed range "
+                f"[{self.low}, {self.high}] (use a bounded or truncated distribution)",
+            )
+        return dist
+
+    def dump(self, value):
+        return value.as_dict() if isinstance(value, Distribution) else value
+
+
+@dataclass(frozen=True)
+class Text(Spec):
+    pattern: str | None = None
+    choices: tuple[str, ...] | None = None
+
+    def convert(self, raw, path, ctx):
+        if not isinstance(raw, str):
+            raise ctx.error(path, f"expected text, got {raw!r}")
+        if self.choices is not None and raw not in self.choices:
+            raise ctx.error(path, f"{raw!r} is not one of {', '.join(self.choices)}" + hint(
+                raw, self.choices))
+        if self.pattern is not None and not re.fullmatch(self.pattern, raw):
+            raise ctx.error(path, f"{raw!r} must match {self.pattern}")
+        return raw
+
+
+@dataclass(frozen=True)
+class Date(Spec):
+    def convert(self, raw, path, ctx):
+        if isinstance(raw, dt.date) and not isinstance(raw, dt.datetime):
+            return raw
+        if isinstance(raw, str):
+            try:
+                return dt.date.fromisoformat(raw)
+            except ValueError:
+                pass
+        raise ctx.error(path, f"expected a date YYYY-MM-DD, got {raw!r}")
+
+    def dump(self, value):
+        return value.isoformat()
+
+
+@dataclass(frozen=True)
+class Nested(Spec):
+    cls: type
+
+    def convert(self, raw, path, ctx):
+        return build(self.cls, raw, path, ctx)
+
+    def dump(self, value):
+        return to_dict(value)
+
+
+@dataclass(frozen=True)
+class MapOf(Spec):
+    """A mapping with free keys (partners, channel names) and values of one spec."""
+
+    value: Spec
+    key_pattern: str = r"[A-Za-z][A-Za-z0-9_-]*"
+
+    def convert(self, raw, path, ctx):
+        out = {}
+        for key, val in mapping(raw, path, ctx).items():
+            if not isinstance(key, str) or not re.fullmatch(self.key_pattern, key):
+                raise ctx.error((*path, str(key)), "names must be letters, digits, _ or -")
+            out[key] = self.value.convert(val, (*path, key), ctx)
+        return out
+
+    def dump(self, value):
+        return {k: self.value.dump(v) for k, v in value.items()}
+
+
+@dataclass(frozen=True)
+class ListOf(Spec):
+    value: Spec
+
+    def convert(self, raw, path, ctx):
+        if raw is None:
+            return ()
+        if not isinstance(raw, list):
+            raise ctx.error(path, f"expected a list, got {type(raw).__name__}")
+        return tuple(self.value.convert(v, (*path, i), ctx) for i, v in enumerate(raw))
+
+    def dump(self, value):
+        return [self.value.dump(v) for v in value]
+
+
+def spec(s: Spec, default: Any = MISSING, doc: str = "", factory: Any = MISSING) -> Any:
+    """A dataclass field described by ``s``, with a default and a one-line doc."""
+    return field(default=default, default_factory=factory, metadata={"spec": s, "doc": doc})
+
+
+# --------------------------------------------------------------------------- building
+
+
+def hint(word: str, choices) -> str:
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def mapping(raw, path: Path, ctx: Context) -> dict:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ctx.error(path, f"expected a mapping, got {type(raw).__name__}: {raw!r:.60}")
+    return raw
+
+
+def reject_unknown(raw: dict, known, path: Path, ctx: Context) -> None:
+    for key in raw:
+        if key not in known:
+            raise ctx.error((*path, str(key)), "unknown key" + hint(key, known))
+
+
+def build(cls, raw, path: Path, ctx: Context, **given):
+    """Build dataclass ``cls`` from the raw mapping, field by field through each Spec."""
+    raw = mapping(raw, path, ctx)
+    specs = {f.name: f for f in dataclasses.fields(cls) if "spec" in f.metadata}
+    reject_unknown(raw, specs, path, ctx)
+    values = {}
+    for name, f in specs.items():
+        if name in raw:
+            values[name] = f.metadata["spec"].convert(raw[name], (*path, name), ctx)
+        elif f.default is MISSING and f.default_factory is MISSING:
+            raise ctx.error((*path, name), "required key is missing")
+    return cls(**values, **given)
+
+
+def to_dict(obj) -> dict:
+    """The YAML-ready mapping of a dataclass built by :func:`build` (defaults included)."""
+    out = {}
+    for f in dataclasses.fields(obj):
+        if "spec" in f.metadata:
+            out[f.name] = f.metadata["spec"].dump(getattr(obj, f.name))
+    return out
