@@ -50,8 +50,8 @@ def csv_text(columns: dict[str, np.ndarray], digits: int = 10) -> str:
 class CsvStream:
     """A CSV file written block by block: header once, then each block in one write."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, path: Path, digits: int = 10) -> None:
+        self.path, self.digits = path, digits
         self.handle = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115
         self.header: list[str] | None = None
 
@@ -59,7 +59,7 @@ class CsvStream:
         if self.header is None:
             self.header = list(columns)
             self.handle.write(",".join(self.header) + "\n")
-        self.handle.write(csv_text(columns))
+        self.handle.write(csv_text(columns, self.digits))
         self.handle.flush()
 
     def close(self) -> None:

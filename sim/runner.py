@@ -166,7 +166,7 @@ def run_to_folder(
     headline = Headline(names)
     streams = {"runs": CsvStream(folder / "runs.csv")}
     if steps:
-        streams["steps"] = CsvStream(folder / "steps.csv")
+        streams["steps"] = CsvStream(folder / "steps.csv", digits=7)  # float32 trajectories
     done = 0
     try:
         for result in run_blocks(scenario, workers, executor):
