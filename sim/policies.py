@@ -34,22 +34,25 @@ class Policy:
     doc: str
 
 
-def _retaliate(view: TariffView, match) -> np.ndarray:
-    """Answer each partner's move in kind: raises with raises, cuts with cuts, scaled by match."""
-    return view.tariff + match * view.partner_move
+def _retaliate(view: TariffView, match, match_cuts) -> np.ndarray:
+    """Answer each partner's move in kind: raises times ``match``, cuts times ``match_cuts``."""
+    move = view.partner_move
+    return view.tariff + np.where(move > 0, match * move, match_cuts * move)
 
 
-def tit_for_tat(view: TariffView, match, cap) -> np.ndarray:
-    """Match each partner's tariff move, point for point times ``match`` (Axelrod 1984).
+def tit_for_tat(view: TariffView, match, match_cuts, cap) -> np.ndarray:
+    """Answer each partner's tariff move, point for point times ``match`` (Axelrod 1984).
 
     In April 2025 each side answered the other within 0-2 days, point for point (US 54 -> 104
     -> 145, China 34 -> 84 -> 125), until China declared a ceiling of 125: that is ``match=1``
-    with ``cap=125``. Cuts are answered with cuts, so de-escalation can cascade too.
+    with ``cap=125``. Cuts are answered with cuts times ``match_cuts``. Answers are themselves
+    moves the partner answers (Axelrod's echo), so with both ratios at 1 a raise spirals to
+    the caps and a cut cascades to the floors; ratios below 1 damp the echo.
     """
-    return _retaliate(view, match)
+    return _retaliate(view, match, match_cuts)
 
 
-def pressure_relief(view: TariffView, match, cap, relief, min_tariff) -> np.ndarray:
+def pressure_relief(view: TariffView, match, match_cuts, cap, relief, min_tariff) -> np.ndarray:
     """Tit-for-tat, plus quiet partial relief in weeks when anxiety exceeds resolve.
 
     Relief removes the fraction ``relief`` of the tariff above ``min_tariff`` each anxious week,
@@ -58,7 +61,7 @@ def pressure_relief(view: TariffView, match, cap, relief, min_tariff) -> np.ndar
     changing the headline rate.
     """
     anxious = (view.anxiety > view.resolve)[:, None]
-    base = _retaliate(view, match)
+    base = _retaliate(view, match, match_cuts)
     relieved = base - relief * np.maximum(base - min_tariff, 0.0)
     return np.where(anxious, relieved, base)
 
@@ -70,12 +73,15 @@ def fixed(view: TariffView, cap) -> np.ndarray:
 
 POLICIES: dict[str, Policy] = {
     "tit_for_tat": Policy(
-        tit_for_tat, {"match": Param(1.0, 0.0, 10.0), "cap": Param(1000.0, 0.0)}, tit_for_tat.__doc__
+        tit_for_tat,
+        {"match": Param(1.0, 0.0, 10.0), "match_cuts": Param(1.0, 0.0, 10.0), "cap": Param(1000.0, 0.0)},
+        tit_for_tat.__doc__,
     ),
     "pressure_relief": Policy(
         pressure_relief,
         {
             "match": Param(1.0, 0.0, 10.0),
+            "match_cuts": Param(1.0, 0.0, 10.0),
             "cap": Param(1000.0, 0.0),
             "relief": Param(0.1, 0.0, 1.0),
             "min_tariff": Param(0.0, 0.0),
