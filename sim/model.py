@@ -115,6 +115,7 @@ class TradeWarModel(mesa.Model):
         nan = np.full(R, np.nan)
         self.first = {"approach": nan.copy(), "talks": nan.copy(), "deal": nan.copy()}
         self.first_approacher = np.full(R, NONE, dtype=np.int64)
+        self.first_own_approach = np.full((R, N), np.nan)  # each country's first approach
         self.deal_tariff = np.full((R, N, N), np.nan)
         self.peak_tariff = self.economy.tariff.copy()
         self.count = {k: np.zeros((R, N)) for k in ("approaches", "rejections")}
@@ -190,6 +191,7 @@ class TradeWarModel(mesa.Model):
         who = np.where(asked.sum(axis=1) > 1, MUTUAL, asked.argmax(axis=1))
         self.first_approacher = np.where(new, who, self.first_approacher)
         self.first["approach"][new] = t
+        self.first_own_approach[np.isnan(self.first_own_approach) & asked] = t
 
     def _truce_expiry(self, t: int, u_renew) -> None:
         e = self.economy
@@ -303,6 +305,7 @@ class TradeWarModel(mesa.Model):
         for key in ("deals", "collapses", "renewals", "snapbacks"):
             out[key] = self.count[key]
         per_country = {
+            "first_approach_week": self.first_own_approach,
             "approaches": self.count["approaches"],
             "rejections": self.count["rejections"],
             "max_drawdown": e.max_drawdown,

@@ -249,11 +249,23 @@ def load_text(text: str, source: str = "<string>", overrides: list[str] = ()) ->
     raw, lines = parse_yaml(text, source)
     ctx = Context(source, lines)
     raw = mapping(raw, (), ctx)
+    if overrides:
+        # YAML anchors share nested mappings between keys: unshare them (deepcopy keeps
+        # the sharing inside each copy bounded) so an override changes only its own path.
+        raw = _unshare(raw)
     for item in overrides:
         _apply_override(raw, item, ctx)
     scenario = build(Scenario, raw, (), ctx)
     _cross_check(scenario, ctx)
     return scenario
+
+
+def _unshare(node):
+    if isinstance(node, dict):
+        return {k: _unshare(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_unshare(v) for v in node]
+    return node
 
 
 def _apply_override(raw: dict, item: str, ctx: Context) -> None:

@@ -1,0 +1,44 @@
+"""Shared fixtures: paths to shipped scenarios and a small two-country scenario text."""
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "scenarios"
+
+SMALL = """\
+name: small
+start_date: 2025-04-12
+horizon: 20
+runs: 200
+seed: 7
+block_size: 64
+countries:
+  A: &c
+    gdp: 10000
+    imports: {B: 300}
+    tariff: {B: 100}
+    cap: 200
+    elasticity: {dist: uniform, low: 2.5, high: 5.0}
+    market: {initial_drawdown: 0.05, volatility: 0.03}
+    resolve: {dist: beta, a: 2, b: 2, scale: 0.6}
+    face_cost: 0.15
+    policy: {kind: pressure_relief, match: 1.0, match_cuts: 0.5, cap: 200, min_tariff: 60}
+    pressures:
+      markets: {input: market_drawdown, form: logistic, midpoint: 0.1, steepness: 20, weight: 0.4}
+      prices: {input: consumer_price_rise, form: linear, slope: 0.3, weight: 1.0}
+      exports: {input: export_loss_gdp, form: hill, half: 1.5, n: 2, weight: 0.4}
+  B:
+    <<: *c
+    imports: {A: 300}
+    tariff: {A: 100}
+negotiation: {talks_lag: 1, cut: 80, truce_weeks: 6, max_talks_weeks: 4}
+"""
+
+
+@pytest.fixture
+def small_path(tmp_path) -> Path:
+    path = tmp_path / "small.yaml"
+    path.write_text(SMALL, encoding="utf-8")
+    return path
