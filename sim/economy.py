@@ -125,12 +125,8 @@ INDICATORS: dict[str, Callable[[Economy, Structure], np.ndarray]] = {
     "market_drawdown": lambda e, s: e.drawdown(),
     "consumer_price_rise": lambda e, s: e.price_rise,
     "inventory_depletion": lambda e, s: 1.0 - _share(e.cover, s.inventory_weeks),
-    "import_loss_share": lambda e, s: _loss_share(
-        e.imports.sum(axis=2), s.imports0.sum(axis=2)
-    ),
-    "export_loss_share": lambda e, s: _loss_share(
-        e.imports.sum(axis=1), s.imports0.sum(axis=1)
-    ),
+    "import_loss_share": lambda e, s: _loss_share(e.imports.sum(axis=2), s.imports0.sum(axis=2)),
+    "export_loss_share": lambda e, s: _loss_share(e.imports.sum(axis=1), s.imports0.sum(axis=1)),
     "export_loss_gdp": lambda e, s: 100.0 * _share((s.imports0 - e.imports).sum(axis=1), s.gdp),
     "import_loss_gdp": lambda e, s: 100.0 * _share((s.imports0 - e.imports).sum(axis=2), s.gdp),
     "weeks_in_conflict": lambda e, s: e.weeks_in_conflict,

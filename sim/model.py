@@ -134,7 +134,10 @@ class TradeWarModel(mesa.Model):
         moves = e.tariff - self.seen
         self.seen = e.tariff.copy()
         proposals = np.stack(
-            [a.propose_tariffs(e.tariff[:, a.index, :], moves[:, :, a.index]) for a in self.countries],
+            [
+                a.propose_tariffs(e.tariff[:, a.index, :], moves[:, :, a.index])
+                for a in self.countries
+            ],
             axis=1,
         )
         approach_p = np.stack([a.approach_probability() for a in self.countries], axis=1)
@@ -173,9 +176,7 @@ class TradeWarModel(mesa.Model):
         one_way = approach & ~mutual
         face = np.stack([a.face_cost for a in self.countries], axis=1)  # (R, N) asker's cost
         # accept[r, i, j]: j accepts i's approach; column j comes from agent j.
-        accept_p = np.stack(
-            [a.acceptance_probability(face) for a in self.countries], axis=2
-        )
+        accept_p = np.stack([a.acceptance_probability(face) for a in self.countries], axis=2)
         accepted = one_way & (u_accept < accept_p)
         agreed = negotiation.symmetric(mutual | accepted)
         self.status[agreed] = SCHEDULED
@@ -297,7 +298,11 @@ class TradeWarModel(mesa.Model):
             "final_status": self._final_status(),
         }
         e = self.economy
-        for key, arr in (("peak", self.peak_tariff), ("final", e.tariff), ("deal", self.deal_tariff)):  # noqa: E501
+        for key, arr in (
+            ("peak", self.peak_tariff),
+            ("final", e.tariff),
+            ("deal", self.deal_tariff),
+        ):  # noqa: E501
             for i, a in enumerate(names):
                 for j, b in enumerate(names):
                     if i != j:

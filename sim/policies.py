@@ -74,7 +74,11 @@ def fixed(view: TariffView, cap) -> np.ndarray:
 POLICIES: dict[str, Policy] = {
     "tit_for_tat": Policy(
         tit_for_tat,
-        {"match": Param(1.0, 0.0, 10.0), "match_cuts": Param(1.0, 0.0, 10.0), "cap": Param(1000.0, 0.0)},
+        {
+            "match": Param(1.0, 0.0, 10.0),
+            "match_cuts": Param(1.0, 0.0, 10.0),
+            "cap": Param(1000.0, 0.0),
+        },
         tit_for_tat.__doc__,
     ),
     "pressure_relief": Policy(

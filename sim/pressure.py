@@ -76,9 +76,7 @@ FORMS: dict[str, Form] = {
     ),
     "hill": Form(hill, {"half": Param(None, 1e-12), "n": Param(1.0, 0.0, 50.0)}, hill.__doc__),
     "exponential": Form(exponential, {"rate": Param(None, 0.0)}, exponential.__doc__),
-    "power": Form(
-        power, {"scale": Param(1.0), "exponent": Param(1.0, 0.0, 10.0)}, power.__doc__
-    ),
+    "power": Form(power, {"scale": Param(1.0), "exponent": Param(1.0, 0.0, 10.0)}, power.__doc__),
     "threshold": Form(threshold, {"level": Param(None), "value": Param(1.0)}, threshold.__doc__),
 }
 

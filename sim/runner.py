@@ -93,7 +93,9 @@ def run_blocks(
     (a Dask client's executor, say) or a local process pool of ``workers``. At most two
     blocks per worker are in flight, so memory stays bounded however many runs there are.
     """
-    blocks = blocks if blocks is not None else range(block_count(scenario.runs, scenario.block_size))
+    blocks = (
+        blocks if blocks is not None else range(block_count(scenario.runs, scenario.block_size))
+    )
     workers = workers or default_workers()
     if executor is None and (workers <= 1 or len(blocks) <= 1):
         for b in blocks:

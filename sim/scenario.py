@@ -86,7 +86,9 @@ class Channel:
 def _kinded(raw, path: Path, ctx: Context, kind_key: str, registry: dict, fixed: dict[str, Spec]):
     raw = mapping(raw, path, ctx)
     if kind_key not in raw:
-        raise ctx.error((*path, kind_key), f"required key is missing (one of {', '.join(registry)})")
+        raise ctx.error(
+            (*path, kind_key), f"required key is missing (one of {', '.join(registry)})"
+        )
     kind = Text(choices=tuple(registry)).convert(raw[kind_key], (*path, kind_key), ctx)
     param_specs = registry[kind].params
     reject_unknown(raw, {kind_key, *fixed, *param_specs}, path, ctx)
@@ -124,8 +126,12 @@ class ChannelSpec(Spec):
 
     def dump(self, value):
         params = {k: Number().dump(v) for k, v in value.params.items()}
-        return {"input": value.input, "form": value.form, "weight": Number().dump(value.weight),
-                **params}
+        return {
+            "input": value.input,
+            "form": value.form,
+            "weight": Number().dump(value.weight),
+            **params,
+        }
 
 
 @dataclass(frozen=True)
@@ -307,8 +313,11 @@ def _cross_check(s: Scenario, ctx: Context) -> None:
             given = getattr(c, field_name)
             for partner in given:
                 if partner not in others:
-                    why = "a country cannot trade with itself" if partner == c.name else (
-                        "not a country in this scenario" + hint(partner, others))
+                    why = (
+                        "a country cannot trade with itself"
+                        if partner == c.name
+                        else ("not a country in this scenario" + hint(partner, others))
+                    )
                     raise ctx.error((*base, field_name, partner), why)
             for partner in others:
                 if partner not in given:
@@ -317,13 +326,16 @@ def _cross_check(s: Scenario, ctx: Context) -> None:
             raise ctx.error((*base, "floor"), f"floor {c.floor} is above cap {c.cap}")
         for partner, t in c.tariff.items():
             if _fixed(t) and _fixed(c.floor) and _fixed(c.cap) and not c.floor <= t <= c.cap:
-                raise ctx.error((*base, "tariff", partner),
-                                f"{t} is outside [floor, cap] = [{c.floor}, {c.cap}]")
+                raise ctx.error(
+                    (*base, "tariff", partner),
+                    f"{t} is outside [floor, cap] = [{c.floor}, {c.cap}]",
+                )
     for k, ev in enumerate(s.events):
         base = ("events", k)
         if ev.country not in names:
-            raise ctx.error((*base, "country"), f"unknown country {ev.country!r}" + hint(
-                ev.country, names))
+            raise ctx.error(
+                (*base, "country"), f"unknown country {ev.country!r}" + hint(ev.country, names)
+            )
         if ev.partner is not None and (ev.partner not in names or ev.partner == ev.country):
             raise ctx.error((*base, "partner"), f"{ev.partner!r} is not a partner of {ev.country}")
         if ev.week >= s.horizon:
@@ -340,9 +352,7 @@ def _map_leaves(obj, path: tuple, fn):
     if isinstance(obj, dict):
         return {k: _map_leaves(v, (*path, k), fn) for k, v in obj.items()}
     if isinstance(obj, tuple):
-        return tuple(
-            _map_leaves(v, (*path, getattr(v, "name", i)), fn) for i, v in enumerate(obj)
-        )
+        return tuple(_map_leaves(v, (*path, getattr(v, "name", i)), fn) for i, v in enumerate(obj))
     if dataclasses.is_dataclass(obj):
         changes = {}
         for f in dataclasses.fields(obj):

@@ -153,8 +153,9 @@ class Text(Spec):
         if not isinstance(raw, str):
             raise ctx.error(path, f"expected text, got {raw!r}")
         if self.choices is not None and raw not in self.choices:
-            raise ctx.error(path, f"{raw!r} is not one of {', '.join(self.choices)}" + hint(
-                raw, self.choices))
+            raise ctx.error(
+                path, f"{raw!r} is not one of {', '.join(self.choices)}" + hint(raw, self.choices)
+            )
         if self.pattern is not None and not re.fullmatch(self.pattern, raw):
             raise ctx.error(path, f"{raw!r} must match {self.pattern}")
         return raw

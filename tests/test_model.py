@@ -92,7 +92,9 @@ def test_pressure_is_the_weighted_sum_of_channels():
 
 
 def test_scheduled_event_happens_in_its_week():
-    text = SMALL + "events:\n  - {week: 5, kind: raise_tariff, country: A, partner: B, points: 30}\n"
+    text = (
+        SMALL + "events:\n  - {week: 5, kind: raise_tariff, country: A, partner: B, points: 30}\n"
+    )
     fixed = ["countries.A.policy={kind: fixed}", "countries.B.policy={kind: fixed}",
              "countries.A.resolve=5", "countries.B.resolve=5"]  # fmt: skip
     model = TradeWarModel(load_text(text, "s.yaml", fixed), 20, 0).simulate()

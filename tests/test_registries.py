@@ -1,0 +1,106 @@
+"""Walk every registry: each named function is vectorised, finite and does what it says."""
+
+import numpy as np
+import pytest
+
+from sim import negotiation, policies, pressure
+from sim.economy import Economy
+from sim.events import EVENTS
+from sim.negotiation import DEAL_RULES
+from sim.policies import POLICIES, TariffView
+from sim.pressure import FORMS
+
+X = np.linspace(0.0, 3.0, 301)
+
+
+def defaults(params: dict, **required) -> dict:
+    return {k: (p.default if p.default is not None else required[k]) for k, p in params.items()}
+
+
+FORM_ARGS = {
+    "linear": {"slope": 0.5}, "logistic": {"midpoint": 1.0, "steepness": 4.0},
+    "hill": {"half": 1.0}, "exponential": {"rate": 2.0}, "power": {},
+    "threshold": {"level": 1.0},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(FORMS))
+def test_every_form_is_vectorised_finite_and_non_decreasing(name):
+    assert name in FORM_ARGS, "a new form needs arguments here"
+    params = defaults(FORMS[name].params, **FORM_ARGS[name])
+    y = pressure.evaluate(name, X, params)
+    assert y.shape == X.shape and np.all(np.isfinite(y))
+    assert np.all(np.diff(y) >= -1e-12)
+    # parameters drawn per run broadcast over replicates
+    per_run = {k: np.full(X.shape, v) for k, v in params.items()}
+    assert np.allclose(pressure.evaluate(name, X, per_run), y)
+
+
+def test_form_closed_forms():
+    assert np.isclose(pressure.logistic(1.0, 1.0, 7.0), 0.5)
+    assert np.isclose(pressure.hill(2.0, 2.0, 3.0), 0.5)
+    assert np.isclose(pressure.exponential(np.log(2) / 3.0, 3.0), 0.5)
+    assert pressure.threshold(0.99, 1.0, 0.7) == 0.0 and pressure.threshold(1.0, 1.0, 0.7) == 0.7
+    assert np.isclose(pressure.power(2.0, 0.5, 2.0), 2.0)
+
+
+def view(partner_move, anxiety=0.0, resolve=1.0):
+    r = len(partner_move)
+    return TariffView(
+        tariff=np.column_stack([np.zeros(r), np.full(r, 100.0)]),
+        partner_move=np.column_stack([np.zeros(r), partner_move]),
+        anxiety=np.full(r, anxiety), resolve=np.full(r, resolve),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(POLICIES))
+def test_every_policy_keeps_tariffs_when_nothing_happens(name):
+    params = defaults(POLICIES[name].params)
+    out = policies.propose(name, view(np.zeros(4)), params)
+    assert out.shape == (4, 2) and np.allclose(out[:, 1], 100.0)
+
+
+def test_tit_for_tat_answers_raises_and_cuts_and_respects_its_cap():
+    params = {"match": 1.0, "match_cuts": 0.5, "cap": 125.0}
+    out = policies.propose("tit_for_tat", view(np.array([10.0, 50.0, -20.0])), params)
+    assert np.allclose(out[:, 1], [110.0, 125.0, 90.0])
+
+
+def test_pressure_relief_cuts_only_when_anxiety_exceeds_resolve():
+    params = {"match": 1.0, "match_cuts": 1.0, "cap": 200.0, "relief": 0.5, "min_tariff": 60.0}
+    calm = policies.propose("pressure_relief", view(np.zeros(2), 0.2, 0.5), params)
+    anxious = policies.propose("pressure_relief", view(np.zeros(2), 0.8, 0.5), params)
+    assert np.allclose(calm[:, 1], 100.0) and np.allclose(anxious[:, 1], 80.0)
+
+
+@pytest.mark.parametrize("name", sorted(DEAL_RULES))
+def test_every_deal_rule_lowers_both_tariffs(name):
+    a, b = np.array([145.0, 50.0]), np.array([125.0, 40.0])
+    new_a, new_b = DEAL_RULES[name].func(a, b, 30.0)
+    assert np.all(new_a <= a) and np.all(new_b <= b)
+
+
+def test_reciprocal_cuts_equal_points():
+    new_a, new_b = DEAL_RULES["reciprocal"].func(np.array([145.0]), np.array([125.0]), 115.0)
+    assert new_a[0] == 30.0 and new_b[0] == 10.0  # Geneva, 12 May 2025
+
+
+def test_deal_probability_rises_with_joint_anxiety():
+    p = negotiation.deal_probability(np.array([0.0, 0.2, 0.5]), np.array([0.0, 0.2, 0.5]), 1.0)
+    assert p[0] == 0.0 and p[1] < p[2] < 1.0
+
+
+@pytest.mark.parametrize("name", sorted(EVENTS))
+def test_every_event_kind_applies_to_a_block(name):
+    r = 3
+    econ = Economy(
+        imports=np.ones((r, 2, 2)), cover=np.ones((r, 2)), log_index=np.zeros((r, 2)),
+        peak=np.zeros((r, 2)), price_rise=np.zeros((r, 2)), weeks_in_conflict=np.zeros((r, 2)),
+        tariff=np.full((r, 2, 2), 50.0), tariff_last=np.full((r, 2, 2), 50.0),
+        max_drawdown=np.zeros((r, 2)), trade_loss=np.zeros((r, 2)),
+    )  # fmt: skip
+    before = {k: v.copy() for k, v in vars(econ).items()}
+    params = {k: 0.1 if k == "size" else 20.0 for k in EVENTS[name].params}
+    EVENTS[name].apply(econ, 0, 1, **params)
+    changed = [k for k in before if not np.array_equal(before[k], getattr(econ, k))]
+    assert changed, f"{name} changed nothing"
