@@ -52,7 +52,8 @@ class TradeWarModel(mesa.Model):
         ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
         # Mesa gets its own stream: its seeding consumes draws differently across versions.
         super().__init__(rng=child_seed(ss, 2))
-        self.scenario = scenario
+        # Not ``self.scenario``: Mesa 3.5 reserves that name for its own Scenario objects.
+        self.trade_scenario = scenario
         self.R, self.N = replicates, len(scenario.countries)
         self.week = 0
         self.gen = np.random.default_rng(child_seed(ss, 1))
@@ -159,7 +160,7 @@ class TradeWarModel(mesa.Model):
         self.week += 1
 
     def _apply_events(self, t: int) -> None:
-        names = self.scenario.country_names()
+        names = self.trade_scenario.country_names()
         touched = False
         for ev in self.events:
             if ev.week == t:
@@ -231,7 +232,7 @@ class TradeWarModel(mesa.Model):
     def _strike(self, t: int, deal: np.ndarray, anxiety: np.ndarray) -> None:
         """Apply the deal rule to every pair that settled this week and start its truce."""
         e = self.economy
-        rule = negotiation.DEAL_RULES[self.scenario.negotiation.deal_rule]
+        rule = negotiation.DEAL_RULES[self.trade_scenario.negotiation.deal_rule]
         cut, _ = rule.func(e.tariff, e.tariff.transpose(0, 2, 1), self.terms["cut"])
         self.pre_deal = np.where(deal, e.tariff, self.pre_deal)
         self.anxiety_at_deal = np.where(deal, anxiety[:, :, None], self.anxiety_at_deal)
@@ -275,7 +276,7 @@ class TradeWarModel(mesa.Model):
 
     def simulate(self) -> TradeWarModel:
         """Step through the scenario's horizon and return self."""
-        while self.week < self.scenario.horizon:
+        while self.week < self.trade_scenario.horizon:
             self.step()
         self.running = False
         return self
@@ -286,7 +287,7 @@ class TradeWarModel(mesa.Model):
 
     def outcomes(self) -> dict[str, np.ndarray]:
         """Per-run outcomes, column name -> ``(R,)`` array, in runs.csv order."""
-        names = self.scenario.country_names()
+        names = self.trade_scenario.country_names()
         labels = np.array([*names, "none", "mutual"])
         code = np.where(self.first_approacher >= 0, self.first_approacher,
                         len(names) - 1 - self.first_approacher)  # fmt: skip

@@ -57,7 +57,7 @@ def test_more_market_pressure_makes_a_side_approach_first_more_often():
 def test_higher_face_cost_delays_a_sides_first_approach():
     def mean_week(model):
         week = model.outcomes()["first_approach_week_A"]
-        return np.nanmean(np.where(np.isnan(week), model.scenario.horizon, week))
+        return np.nanmean(np.where(np.isnan(week), model.trade_scenario.horizon, week))
 
     low = simulate(["countries.A.face_cost=0.0"])
     high = simulate(["countries.A.face_cost=0.4"])
