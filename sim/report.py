@@ -18,14 +18,26 @@ def wilson(k: int, n: int) -> tuple[float, float, float]:
     return k / n, float(ci.low), float(ci.high)
 
 
+def median_of_counts(counts: np.ndarray) -> float:
+    """The median of values 0, 1, 2, ... given how often each occurs (NaN if none)."""
+    n = int(counts.sum())
+    if n == 0:
+        return float("nan")
+    cum = np.cumsum(counts)
+    lower, upper = np.searchsorted(cum, [(n - 1) // 2, n // 2], side="right")
+    return (lower + upper) / 2
+
+
 class Headline:
     """Accumulates, block by block, what the printed summary needs (a few numbers per run)."""
 
-    def __init__(self, names: list[str]) -> None:
+    def __init__(self, names: list[str], horizon: int) -> None:
         self.names = names
         self.labels = [*names, "mutual", "none"]
         self.approacher = dict.fromkeys(self.labels, 0)
-        self.weeks: dict[str, list[np.ndarray]] = {k: [] for k in ("approach", "talks", "deal")}
+        # Weeks are whole numbers below the horizon: a histogram gives exact medians in
+        # memory that does not grow with the number of runs.
+        self.weeks = {k: np.zeros(horizon, dtype=np.int64) for k in ("approach", "talks", "deal")}
         self.runs = 0
 
     def add(self, outcomes: dict[str, np.ndarray]) -> None:
@@ -35,27 +47,21 @@ class Headline:
             self.approacher[str(label)] += int(count)
         for key, column in (("approach", "first_approach_week"), ("talks", "talks_week"),
                             ("deal", "deal_week")):  # fmt: skip
-            self.weeks[key].append(np.asarray(outcomes[column], dtype=np.float32))
+            weeks = np.asarray(outcomes[column], dtype=float)
+            weeks = weeks[~np.isnan(weeks)].astype(np.int64)
+            self.weeks[key] += np.bincount(weeks, minlength=len(self.weeks[key]))
 
     def rows(self) -> list[tuple[str, float, float, float]]:
         """(label, estimate, low, high) for each headline share."""
         out = [(f"P(first approach: {label})", *wilson(k, self.runs))
                for label, k in self.approacher.items()]  # fmt: skip
-        deals = int(np.sum(~np.isnan(self._all("deal"))))
+        deals = int(self.weeks["deal"].sum())
         out.append(("P(deal by horizon)", *wilson(deals, self.runs)))
         return out
 
-    def _all(self, key: str) -> np.ndarray:
-        return np.concatenate(self.weeks[key]) if self.weeks[key] else np.array([])
-
     def medians(self) -> dict[str, tuple[float, int]]:
         """Median week of first approach, talks and deal among runs that had one (and n)."""
-        out = {}
-        for key in ("approach", "talks", "deal"):
-            had = self._all(key)
-            had = had[~np.isnan(had)]
-            out[key] = (float(np.median(had)) if had.size else float("nan"), int(had.size))
-        return out
+        return {key: (median_of_counts(c), int(c.sum())) for key, c in self.weeks.items()}
 
     def text(self, final_tariffs: dict[str, float]) -> str:
         lines = [f"{self.runs} runs"]

@@ -165,7 +165,7 @@ def run_to_folder(
     (folder / "scenario.yaml").write_text(dump(scenario), encoding="utf-8")
     manifest = _manifest_base(scenario, workers, command)
     summary = WeeklySummary(folder, names, scenario.horizon, scenario.runs)
-    headline = Headline(names)
+    headline = Headline(names, scenario.horizon)
     streams = {"runs": CsvStream(folder / "runs.csv")}
     if steps:
         streams["steps"] = CsvStream(folder / "steps.csv", digits=7)  # float32 trajectories

@@ -104,3 +104,4 @@ def test_every_event_kind_applies_to_a_block(name):
     EVENTS[name].apply(econ, 0, 1, **params)
     changed = [k for k in before if not np.array_equal(before[k], getattr(econ, k))]
     assert changed, f"{name} changed nothing"
+
