@@ -79,7 +79,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     folder = prepare_output(args.out, scenario.name)
     progress = Progress(scenario.runs, sys.stderr, not args.quiet, time.monotonic)
     command = shlex.join(["tradewar", *args.argv])
-    print(f"tradewar: running {scenario.name}: {scenario.runs} runs -> {folder}", file=sys.stderr)
+    if not args.quiet:
+        print(f"tradewar: {scenario.name}: {scenario.runs} runs -> {folder}", file=sys.stderr)
     text = run_to_folder(
         scenario, folder, workers=args.workers, steps=args.steps, command=command,
         progress=progress,

@@ -1,9 +1,13 @@
 """Reproducibility and the result-folder contract of `tradewar run`."""
 
 import csv
+import io
 import json
+import subprocess
+import sys
 
 from sim.cli import main
+from sim.runner import Progress
 
 
 def read_csv(path):
@@ -105,3 +109,32 @@ def test_summary_has_every_week_country_and_quantity(small_path, tmp_path):
     for r in rows:
         if r["p5"]:
             assert float(r["p5"]) <= float(r["p50"]) <= float(r["p95"])
+
+
+class Terminal(io.StringIO):
+    def __init__(self, tty: bool) -> None:
+        super().__init__()
+        self.tty = tty
+
+    def isatty(self) -> bool:
+        return self.tty
+
+
+def test_progress_bar_only_on_a_terminal_and_not_when_quiet():
+    for tty, enabled, drawn in ((True, True, True), (False, True, False), (True, False, False)):
+        stream = Terminal(tty)
+        bar = Progress(100, stream, enabled, clock=iter(range(100)).__next__)
+        bar.advance(50)
+        bar.close()
+        assert ("50/100 runs" in stream.getvalue()) == drawn
+
+
+def test_python_dash_m_sim_runs_the_cli(small_path, tmp_path):
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [sys.executable, "-m", "sim", "run", str(small_path), "--runs", "10", "--quiet",
+         "--workers", "1", "--out", str(out)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "P(first approach: A)" in done.stdout and (out / "manifest.json").exists()
