@@ -13,11 +13,36 @@ dotted path, so adding or removing one uncertain parameter leaves every other dr
 
 from __future__ import annotations
 
+import re
+import reprlib
 import zlib
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.stats
+
+_FLOAT_TEXT = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
+_SHORT = reprlib.Repr()  # keyword arguments need Python 3.12
+_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxdict = 2, 4, 4
+_SHORT.maxstring, _SHORT.maxother = 40, 40
+
+
+def short(value) -> str:
+    """A bounded repr for error messages: an alias bomb must not become a 1 GB message."""
+    return _SHORT.repr(value)
+
+
+def as_number(raw):
+    """``raw`` as a float when it is a number or numeric text (YAML 1.1 reads 1e5 as text).
+
+    Returns None for anything else (booleans included); raises OverflowError for an integer
+    too large for a float.
+    """
+    if isinstance(raw, str) and _FLOAT_TEXT.match(raw.strip()):
+        return float(raw)
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        return None
+    return float(raw)
 
 
 class DistributionError(ValueError):
@@ -69,7 +94,7 @@ def _translate(name: str, params: dict) -> dict:
 def _freeze(name: str, params: dict):
     family = getattr(scipy.stats, name, None)
     if not isinstance(family, scipy.stats.rv_continuous | scipy.stats.rv_discrete):
-        raise DistributionError(f"unknown distribution {name!r} (any scipy.stats name works)")
+        raise DistributionError(f"unknown distribution {short(name)} (any scipy.stats name works)")
     try:
         frozen = family(**_translate(name, params))
         centre = frozen.ppf(0.5)
@@ -93,10 +118,14 @@ def make(spec: dict) -> Distribution:
     for key, value in spec.items():
         if key == "dist":
             continue
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise DistributionError(f"parameter {key!r} must be a number, got {value!r}")
-        if not np.isfinite(value):
-            raise DistributionError(f"parameter {key!r} must be finite, got {value!r}")
-        params[key] = float(value)
+        try:
+            number = as_number(value)
+        except OverflowError:
+            number = float("inf")
+        if number is None:
+            raise DistributionError(f"parameter {short(key)} must be a number, got {short(value)}")
+        if not np.isfinite(number):
+            raise DistributionError(f"parameter {short(key)} must be finite, got {short(value)}")
+        params[key] = number
     _freeze(name, params)
     return Distribution(name, tuple(params.items()))

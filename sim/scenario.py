@@ -291,7 +291,11 @@ def _apply_override(raw: dict, item: str, ctx: Context) -> None:
             parts[depth] = int(part)
             node = node[int(part)]
         elif isinstance(node, dict):
-            node = node.setdefault(part, {})
+            if part not in node:
+                # A mapping made by --set: errors below it are the override's, not the file's.
+                node[part] = {}
+                ctx.overridden.add(tuple(parts[: depth + 1]))
+            node = node[part]
         else:
             raise ScenarioError(f"{ctx.source}: --set {key}: {part!r} is not a mapping")
     if not isinstance(node, dict):

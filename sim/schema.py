@@ -19,10 +19,9 @@ from typing import Any
 import yaml
 
 from sim import distributions
-from sim.distributions import Distribution, DistributionError
+from sim.distributions import Distribution, DistributionError, as_number, short
 
 Path = tuple[str | int, ...]
-_FLOAT_TEXT = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 
 
 class ScenarioError(ValueError):
@@ -43,48 +42,82 @@ class Context:
 
     def error(self, path: Path, message: str) -> ScenarioError:
         key = dotted(path) or "(top level)"
+        if any(path[:cut] in self.overridden for cut in range(len(path) + 1)):
+            return ScenarioError(f"{self.source}: --set {key}: {message}")
         for cut in range(len(path), -1, -1):
-            if path[:cut] in self.overridden:
-                return ScenarioError(f"{self.source}: --set {key}: {message}")
             if path[:cut] in self.lines:
                 return ScenarioError(f"{self.source}:{self.lines[path[:cut]]}: {key}: {message}")
         return ScenarioError(f"{self.source}: {key}: {message}")
 
 
+class _Loader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` whose impossible dates are YAML errors with a line, not ValueErrors."""
+
+    def construct_yaml_timestamp(self, node):
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"impossible date {node.value!r}: {exc}", node.start_mark
+            ) from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+
+
 def parse_yaml(text: str, source: str) -> tuple[Any, dict[Path, int]]:
     """``yaml.safe_load`` plus the line of every mapping key and sequence item."""
+    lines: dict[Path, int] = {}
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _Loader(text)
         try:
             node = loader.get_single_node()
-            data = loader.construct_document(node) if node is not None else None
+            if node is None:
+                return None, lines
+            # Lines first: construction flattens merge keys (<<) into the node tree.
+            _record_lines(node, (), lines, set(), source)
+            return loader.construct_document(node), lines
         finally:
             loader.dispose()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}:{mark.line + 1}" if mark else source
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError(f"{where}: YAML syntax error: {problem}") from None
-    lines: dict[Path, int] = {}
-    if node is not None:
-        _record_lines(node, (), lines, set())
-    return data, lines
+        kind = (
+            "bad YAML value"
+            if isinstance(exc, yaml.constructor.ConstructorError)
+            else ("YAML syntax error")
+        )
+        raise ScenarioError(f"{where}: {kind}: {problem}") from None
+    except (ValueError, TypeError, RecursionError) as exc:  # e.g. a date 2025-13-01
+        if isinstance(exc, ScenarioError):
+            raise
+        raise ScenarioError(f"{source}: cannot read YAML value: {short(str(exc))}") from None
 
 
-def _record_lines(node, path: Path, lines: dict, seen: set) -> None:
+def _record_lines(node, path: Path, lines: dict, seen: set, source: str) -> None:
     # Aliased nodes are walked once: an alias bomb must not expand here.
     if id(node) in seen:
         return
     seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
+        here: dict[str, int] = {}
         for key, value in node.value:
-            sub = (*path, str(key.value))
-            lines.setdefault(sub, key.start_mark.line + 1)
-            _record_lines(value, sub, lines, seen)
+            line = key.start_mark.line + 1
+            name = str(key.value)
+            if name in here and name != "<<":
+                raise ScenarioError(
+                    f"{source}:{line}: {dotted((*path, name))}: duplicate key "
+                    f"(first on line {here[name]})"
+                )
+            here[name] = line
+            sub = (*path, name)
+            lines.setdefault(sub, line)
+            _record_lines(value, sub, lines, seen, source)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             lines.setdefault((*path, i), item.start_mark.line + 1)
-            _record_lines(item, (*path, i), lines, seen)
+            _record_lines(item, (*path, i), lines, seen, source)
 
 
 # --------------------------------------------------------------------------- specs
@@ -112,19 +145,21 @@ class Number(Spec):
     def convert(self, raw, path, ctx):
         if isinstance(raw, dict) and "dist" in raw and self.uncertain:
             return self._distribution(raw, path, ctx)
-        if isinstance(raw, str) and _FLOAT_TEXT.match(raw.strip()):
-            raw = float(raw)  # YAML 1.1 reads 1e5 as text; the intent is plain
-        if isinstance(raw, bool) or not isinstance(raw, int | float):
+        try:
+            number = as_number(raw)
+        except OverflowError:
+            number = math.inf
+        if number is None:
             kind = "a whole number" if self.integer else "a number"
             extra = " or a {dist: ...} mapping" if self.uncertain else ""
-            raise ctx.error(path, f"expected {kind}{extra}, got {raw!r}")
-        if not math.isfinite(raw):
-            raise ctx.error(path, f"must be finite, got {raw!r}")
-        if self.integer and raw != int(raw):
-            raise ctx.error(path, f"expected a whole number, got {raw!r}")
-        if not self.low <= raw <= self.high:
-            raise ctx.error(path, f"{raw!r} is out of range [{self.low}, {self.high}]")
-        return int(raw) if self.integer else float(raw)
+            raise ctx.error(path, f"expected {kind}{extra}, got {short(raw)}")
+        if not math.isfinite(number):
+            raise ctx.error(path, f"must be finite, got {short(raw)}")
+        if self.integer and number != int(number):
+            raise ctx.error(path, f"expected a whole number, got {short(raw)}")
+        if not self.low <= number <= self.high:
+            raise ctx.error(path, f"{short(raw)} is out of range [{self.low}, {self.high}]")
+        return int(number) if self.integer else number
 
     def _distribution(self, raw, path, ctx) -> Distribution:
         try:
@@ -151,13 +186,14 @@ class Text(Spec):
 
     def convert(self, raw, path, ctx):
         if not isinstance(raw, str):
-            raise ctx.error(path, f"expected text, got {raw!r}")
+            raise ctx.error(path, f"expected text, got {short(raw)}")
         if self.choices is not None and raw not in self.choices:
             raise ctx.error(
-                path, f"{raw!r} is not one of {', '.join(self.choices)}" + hint(raw, self.choices)
+                path,
+                f"{short(raw)} is not one of {', '.join(self.choices)}" + hint(raw, self.choices),
             )
         if self.pattern is not None and not re.fullmatch(self.pattern, raw):
-            raise ctx.error(path, f"{raw!r} must match {self.pattern}")
+            raise ctx.error(path, f"{short(raw)} must match {self.pattern}")
         return raw
 
 
@@ -171,7 +207,7 @@ class Date(Spec):
                 return dt.date.fromisoformat(raw)
             except ValueError:
                 pass
-        raise ctx.error(path, f"expected a date YYYY-MM-DD, got {raw!r}")
+        raise ctx.error(path, f"expected a date YYYY-MM-DD, got {short(raw)}")
 
     def dump(self, value):
         return value.isoformat()
@@ -239,7 +275,7 @@ def mapping(raw, path: Path, ctx: Context) -> dict:
     if raw is None:
         return {}
     if not isinstance(raw, dict):
-        raise ctx.error(path, f"expected a mapping, got {type(raw).__name__}: {raw!r:.60}")
+        raise ctx.error(path, f"expected a mapping, got {type(raw).__name__}: {short(raw)}")
     return raw
 
 
