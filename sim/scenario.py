@@ -13,7 +13,6 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path as FilePath
-from typing import Any
 
 import numpy as np
 import yaml
@@ -35,6 +34,7 @@ from sim.schema import (
     ScenarioError,
     Spec,
     Text,
+    apply_overrides,
     build,
     dotted,
     hint,
@@ -254,54 +254,10 @@ def load(path: str | FilePath, overrides: list[str] = ()) -> Scenario:
 def load_text(text: str, source: str = "<string>", overrides: list[str] = ()) -> Scenario:
     raw, lines = parse_yaml(text, source)
     ctx = Context(source, lines)
-    raw = mapping(raw, (), ctx)
-    if overrides:
-        # YAML anchors share nested mappings between keys: unshare them (deepcopy keeps
-        # the sharing inside each copy bounded) so an override changes only its own path.
-        raw = _unshare(raw)
-    for item in overrides:
-        _apply_override(raw, item, ctx)
+    raw = apply_overrides(mapping(raw, (), ctx), overrides, ctx)
     scenario = build(Scenario, raw, (), ctx)
     _cross_check(scenario, ctx)
     return scenario
-
-
-def _unshare(node):
-    if isinstance(node, dict):
-        return {k: _unshare(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_unshare(v) for v in node]
-    return node
-
-
-def _apply_override(raw: dict, item: str, ctx: Context) -> None:
-    key, sep, text = item.partition("=")
-    if not sep or not key.strip():
-        raise ScenarioError(f"{ctx.source}: --set {item!r}: expected KEY.PATH=VALUE")
-    try:
-        value = yaml.safe_load(text)
-    except yaml.YAMLError:
-        raise ScenarioError(f"{ctx.source}: --set {key}: cannot parse value {text!r}") from None
-    parts: list[Any] = key.strip().split(".")
-    node: Any = raw
-    for depth, part in enumerate(parts[:-1]):
-        if isinstance(node, list):
-            if not (part.isdigit() and int(part) < len(node)):
-                raise ScenarioError(f"{ctx.source}: --set {key}: no item {part} in this list")
-            parts[depth] = int(part)
-            node = node[int(part)]
-        elif isinstance(node, dict):
-            if part not in node:
-                # A mapping made by --set: errors below it are the override's, not the file's.
-                node[part] = {}
-                ctx.overridden.add(tuple(parts[: depth + 1]))
-            node = node[part]
-        else:
-            raise ScenarioError(f"{ctx.source}: --set {key}: {part!r} is not a mapping")
-    if not isinstance(node, dict):
-        raise ScenarioError(f"{ctx.source}: --set {key}: cannot set a key inside a value")
-    node[parts[-1]] = value
-    ctx.overridden.add(tuple(parts))
 
 
 def _fixed(value) -> bool:

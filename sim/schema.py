@@ -306,3 +306,59 @@ def to_dict(obj) -> dict:
         if "spec" in f.metadata:
             out[f.name] = f.metadata["spec"].dump(getattr(obj, f.name))
     return out
+
+
+# --------------------------------------------------------------------------- overrides
+
+
+def apply_overrides(raw: dict, overrides, ctx: Context) -> dict:
+    """``raw`` with each ``KEY.PATH=VALUE`` applied (VALUE is YAML); the input is not changed.
+
+    YAML anchors share nested mappings between keys; the copy unshares them, so an override
+    changes only its own path.
+    """
+    if not overrides:
+        return raw
+    raw = _unshare(raw)
+    for item in overrides:
+        _apply_override(raw, item, ctx)
+    return raw
+
+
+def _unshare(node):
+    if isinstance(node, dict):
+        return {k: _unshare(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_unshare(v) for v in node]
+    return node
+
+
+def _apply_override(raw: dict, item: str, ctx: Context) -> None:
+    """Set the value at a dotted KEY.PATH of ``raw``; list items are addressed by index."""
+    key, sep, text = item.partition("=")
+    if not sep or not key.strip():
+        raise ScenarioError(f"{ctx.source}: --set {item!r}: expected KEY.PATH=VALUE")
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError:
+        raise ScenarioError(f"{ctx.source}: --set {key}: cannot parse value {text!r}") from None
+    parts: list[Any] = key.strip().split(".")
+    node: Any = raw
+    for depth, part in enumerate(parts[:-1]):
+        if isinstance(node, list):
+            if not (part.isdigit() and int(part) < len(node)):
+                raise ScenarioError(f"{ctx.source}: --set {key}: no item {part} in this list")
+            parts[depth] = int(part)
+            node = node[int(part)]
+        elif isinstance(node, dict):
+            if part not in node:
+                # A mapping made by --set: errors below it are the override's, not the file's.
+                node[part] = {}
+                ctx.overridden.add(tuple(parts[: depth + 1]))
+            node = node[part]
+        else:
+            raise ScenarioError(f"{ctx.source}: --set {key}: {part!r} is not a mapping")
+    if not isinstance(node, dict):
+        raise ScenarioError(f"{ctx.source}: --set {key}: cannot set a key inside a value")
+    node[parts[-1]] = value
+    ctx.overridden.add(tuple(parts))
