@@ -32,8 +32,20 @@ class CountryAgent(mesa.Agent):
         self.name = country.name
         self.spec = country
         shape = (replicates,)
-        self.resolve = np.broadcast_to(np.asarray(country.resolve, dtype=float), shape)
-        self.face_cost = np.broadcast_to(np.asarray(country.face_cost, dtype=float), shape)
+        per_run = lambda v: np.broadcast_to(np.asarray(v, dtype=float), shape)  # noqa: E731
+        self.resolve = per_run(country.resolve)
+        self.face_cost = per_run(country.face_cost)
+        self.noise = per_run(country.noise)
+        self.leak_propensity = per_run(country.leak_propensity)
+        self.denial = per_run(country.denial)
+        self.min_cut = per_run(country.conditions.min_cut)
+        self.calm_weeks = per_run(country.conditions.calm_weeks)
+        self.channel_names = list(country.channels)
+        # (R, C) per channel option: face share paid, leakiness, signal strength
+        self.channel = {
+            key: np.stack([per_run(getattr(c, key)) for c in country.channels.values()], 1)
+            for key in ("face", "leak", "signal")
+        }
         self.pressure = np.zeros(shape)
         self.anxiety = np.zeros(shape)
         self.contributions: dict[str, np.ndarray] = {}
@@ -62,28 +74,57 @@ class CountryAgent(mesa.Agent):
         proposal = policies.propose(self.spec.policy.kind, view, self.spec.policy.params)
         return self.clip(proposal)
 
+    def shock(self, amount: np.ndarray) -> None:
+        """Add ``amount`` (R,) to anxiety: face paid is felt at once, not through a channel."""
+        self.anxiety = self.anxiety + amount
+
     def clip(self, tariff: np.ndarray) -> np.ndarray:
         floor = np.asarray(self.spec.floor, dtype=float)
         cap = np.asarray(self.spec.cap, dtype=float)
         return np.clip(tariff, np.reshape(floor, (-1, 1)), np.reshape(cap, (-1, 1)))
 
-    def approach_probability(self) -> np.ndarray:
-        """P(approach) this week, ``(R,)``: a logit of anxiety over resolve plus face cost.
+    def choose_channels(self, partner_leak: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Whether and how to ask each partner for talks: a channel index, or -1 for not now.
 
-        Asking costs face (Fearon 1994: audience costs make backing down costly), so a side
-        asks only when its anxiety outweighs both its resolve and that cost; logit noise
-        (McFadden 1974) turns the comparison into a probability.
+        Each channel's value is anxiety over resolve, plus its signal, minus the face it is
+        expected to cost: ``face_cost x (face + leak x partner_leak x (1 - face))``, since a
+        leaked back channel costs full face after all. Asking is costly (Fearon 1994:
+        audience costs), so a side asks only when the best channel's value is positive;
+        multinomial logit noise (McFadden 1974) over {not now, each channel} turns values
+        into probabilities. With a single public channel this is
+        ``P(ask) = expit((A - resolve - face_cost) / noise)``.
+
+        Args:
+            partner_leak: ``(R, N)`` each partner's propensity to leak.
+            u: ``(R, N)`` uniform draws, one per partner.
         """
-        return expit((self.anxiety - self.resolve - self.face_cost) / self.spec.noise)
+        ch = self.channel
+        face, leak = ch["face"][:, None, :], ch["leak"][:, None, :]
+        expected_face = face + leak * partner_leak[:, :, None] * (1.0 - face)  # (R, N, C)
+        value = (self.anxiety - self.resolve)[:, None, None] + ch["signal"][:, None, :]
+        value = value - self.face_cost[:, None, None] * expected_face
+        z = value / self.noise[:, None, None]
+        top = np.maximum(z.max(axis=2, keepdims=True), 0.0)
+        weight = np.exp(z - top)
+        p = weight / (np.exp(-top) + weight.sum(axis=2, keepdims=True))
+        picked = (u[:, :, None] >= np.cumsum(p, axis=2)).sum(axis=2)
+        return np.where(picked < p.shape[2], picked, -1)
 
-    def acceptance_probability(self, face_gain: np.ndarray) -> np.ndarray:
-        """P(accept) an approach from each partner, ``(R, N)``, given the face each one paid.
+    def acceptance_probability(self, face_gain: np.ndarray, signal: np.ndarray) -> np.ndarray:
+        """P(accept) an approach from each partner, ``(R, N)``.
 
-        Being asked is a gain in face equal to what the asker paid, so a proud asker makes
-        acceptance easier.
+        Being asked is a gain in face equal to what the asker visibly paid, and a louder
+        approach (several channels at once) adds its signal, so both ease acceptance.
         """
-        margin = self.anxiety[:, None] + face_gain - self.resolve[:, None]
-        return expit(margin / np.reshape(np.asarray(self.spec.noise, dtype=float), (-1, 1)))
+        margin = self.anxiety[:, None] + face_gain + signal - self.resolve[:, None]
+        return expit(margin / self.noise[:, None])
+
+    def conditions_met(self, cut_by_asker: np.ndarray, calm_weeks: np.ndarray) -> np.ndarray:
+        """Whether each partner has met this country's reciprocity conditions, ``(R, N)``.
+
+        China asked for talks that are "fair, respectful and reciprocal": a gesture first.
+        """
+        return (cut_by_asker >= self.min_cut[:, None]) & (calm_weeks >= self.calm_weeks[:, None])
 
     def renewal_probability(self, anxiety_at_deal: np.ndarray) -> np.ndarray:
         """P(renew) an expiring truce with each partner, ``(R, N)``.
@@ -92,4 +133,4 @@ class CountryAgent(mesa.Agent):
         deal was struck: the state the truce rescued it from.
         """
         margin = anxiety_at_deal - self.resolve[:, None]
-        return expit(margin / np.reshape(np.asarray(self.spec.noise, dtype=float), (-1, 1)))
+        return expit(margin / self.noise[:, None])

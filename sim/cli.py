@@ -1,4 +1,4 @@
-"""The ``tradewar`` command line: ``run`` and ``validate``.
+"""The ``tradewar`` command line: ``run``, ``trace`` and ``validate``.
 
 Exit codes: 0 success, 1 internal error, 2 bad input or usage, 130 interrupted. Every error a
 user can cause is one line on stderr naming the file, line and key; no traceback.
@@ -12,6 +12,7 @@ import shlex
 import sys
 import time
 import traceback
+from pathlib import Path
 
 from sim import __version__
 from sim.results import OutputError, prepare_output
@@ -61,6 +62,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.set_defaults(func=cmd_run)
 
+    trace = sub.add_parser(
+        "trace", help="re-simulate one run of a result folder and tell its story"
+    )
+    trace.add_argument("folder", help="a result folder written by tradewar run")
+    trace.add_argument("--run", type=_seed, required=True, help="run number (0-based)")
+    trace.set_defaults(func=cmd_trace)
+
     validate = sub.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("scenarios", nargs="+", help="scenario YAML files")
     validate.add_argument("--set", dest="overrides", action="append", default=[],
@@ -87,6 +95,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     )  # fmt: skip
     print(f"results: {folder}")
     print(text)
+    return EXIT_OK
+
+
+def cmd_trace(args: argparse.Namespace) -> int:
+    from sim.trace import story  # only trace needs it
+
+    print("\n".join(story(Path(args.folder), args.run)))
     return EXIT_OK
 
 

@@ -47,7 +47,8 @@ class Economy:
     tariff: np.ndarray  # (R, N, N) percent, levied by i on goods from j
     tariff_last: np.ndarray  # (R, N, N) tariffs when the economy last advanced (for news)
     max_drawdown: np.ndarray  # (R, N)
-    trade_loss: np.ndarray  # (R, N) cumulative lost imports plus exports, USD bn
+    import_loss: np.ndarray  # (R, N) cumulative imports lost against the pre-war flow, USD bn
+    export_loss: np.ndarray  # (R, N) cumulative exports lost, USD bn
 
     @classmethod
     def start(cls, s: Structure, tariff: np.ndarray, initial_drawdown: np.ndarray) -> Economy:
@@ -63,7 +64,8 @@ class Economy:
             tariff=tariff.copy(),
             tariff_last=tariff.copy(),
             max_drawdown=initial_drawdown.copy(),
-            trade_loss=zeros.copy(),
+            import_loss=zeros.copy(),
+            export_loss=zeros.copy(),
         )
         econ.price_rise = consumer_price_rise(s, tariff)
         return econ
@@ -109,8 +111,10 @@ def advance(e: Economy, s: Structure, shock: np.ndarray) -> None:
     supply = np.where(normal > 0, _share(e.imports.sum(axis=2), normal), 1.0)
     refill = s.restock * supply * (s.inventory_weeks - e.cover)
     e.cover = np.clip(e.cover - (1.0 - supply) + refill, 0.0, s.inventory_weeks)
-    lost = (s.imports0 - e.imports).sum(axis=2) + (s.imports0 - e.imports).sum(axis=1)
-    e.trade_loss += lost / 52.0
+    gap = s.imports0 - e.imports
+    e.import_loss += gap.sum(axis=2) / 52.0
+    e.export_loss += gap.sum(axis=1) / 52.0
+    lost = gap.sum(axis=2) + gap.sum(axis=1)
     drift = s.drift - s.trade_sensitivity * 100.0 * _share(lost, s.gdp)
     e.log_index += drift + s.volatility * shock - s.news_sensitivity * moved / 100.0
     np.maximum(e.peak, e.log_index, out=e.peak)

@@ -1,9 +1,13 @@
-"""Scheduled exogenous events: what happens to the economy at a named week, whatever anyone wants.
+"""Exogenous events: what happens at a named week (or by chance), whatever anyone wants.
 
-Each kind in :data:`EVENTS` has its parameters and a vectorised ``apply`` that acts on the
-:class:`~sim.economy.Economy` of a block (an event's size may be drawn per run, so values
-broadcast over replicates). Tariff events bypass policies and truces, as a presidential order
-does; they are clipped to the country's [floor, cap] like any tariff.
+Each kind in :data:`EVENTS` has its parameters and a vectorised ``apply(world, i, j, hit,
+**params)``: ``world`` is the model (its ``economy``, ``countries`` and ``relations``), ``i``
+the acting country, ``j`` the partner (or None), and ``hit`` a boolean ``(R,)`` mask of the
+runs in which the event happens (all of them for a scheduled event; those whose weekly draw
+fell under the hazard for a random one). Parameters may be drawn per run, so they broadcast.
+
+Tariff events bypass policies and truces, as an executive order does; they are clipped to the
+country's [floor, cap] like any tariff.
 """
 
 from __future__ import annotations
@@ -13,7 +17,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.economy import Economy
 from sim.pressure import Param
 
 
@@ -25,25 +28,69 @@ class EventKind:
     doc: str
 
 
-def set_tariff(e: Economy, i: int, j: int, value) -> None:
+def _per_run(value, hit: np.ndarray) -> np.ndarray:
+    return np.broadcast_to(np.asarray(value, dtype=float), hit.shape)
+
+
+def set_tariff(world, i: int, j: int, hit, value) -> None:
     """Country ``i`` sets its tariff on goods from ``j`` to ``value`` percent."""
-    e.tariff[:, i, j] = value
+    tariff = world.economy.tariff
+    tariff[:, i, j] = np.where(hit, _per_run(value, hit), tariff[:, i, j])
 
 
-def raise_tariff(e: Economy, i: int, j: int, points) -> None:
+def raise_tariff(world, i: int, j: int, hit, points) -> None:
     """Country ``i`` raises its tariff on goods from ``j`` by ``points`` (negative: cuts)."""
-    e.tariff[:, i, j] += points
+    world.economy.tariff[:, i, j] += np.where(hit, _per_run(points, hit), 0.0)
 
 
-def market_shock(e: Economy, i: int, j: int | None, size) -> None:
+def exemptions(world, i: int, j: int, hit, share) -> None:
+    """Country ``i`` exempts the fraction ``share`` of its tariff on goods from ``j``.
+
+    As on 11 April 2025, when the US exempted smartphones, computers and chips (~22% of
+    imports from China), the effective rate falls by that share.
+    """
+    world.economy.tariff[:, i, j] *= np.where(hit, 1.0 - _per_run(share, hit), 1.0)
+
+
+def market_shock(world, i: int, j: int | None, hit, size) -> None:
     """Country ``i``'s market index jumps by the fraction ``size`` (-0.08 = an 8% fall)."""
-    e.log_index[:, i] += np.log1p(size)
+    e = world.economy
+    e.log_index[:, i] += np.where(hit, np.log1p(_per_run(size, hit)), 0.0)
+    np.maximum(e.peak, e.log_index, out=e.peak)  # a rally to a new high is no drawdown
+
+
+def export_controls(world, i: int, j: int, hit, weeks) -> None:
+    """Country ``i`` restricts exports to ``j``: ``j`` loses ``weeks`` of inventory cover.
+
+    A supply-chain shock, as China's rare-earth export controls of 4 April 2025.
+    """
+    cover = world.economy.cover
+    cover[:, j] = np.maximum(cover[:, j] - np.where(hit, _per_run(weeks, hit), 0.0), 0.0)
+
+
+def resolve_change(world, i: int, j: int | None, hit, delta) -> None:
+    """Country ``i``'s resolve moves by ``delta`` (a rally round the flag, an election)."""
+    agent = world.countries[i]
+    agent.resolve = np.maximum(agent.resolve + np.where(hit, _per_run(delta, hit), 0.0), 0.0)
+
+
+def forced_talks(world, i: int, j: int, hit) -> None:
+    """Talks between ``i`` and ``j`` are scheduled from outside (a summit, a mediator)."""
+    world.relations.force_talks(i, j, hit, world.week)
 
 
 EVENTS: dict[str, EventKind] = {
     "set_tariff": EventKind(set_tariff, {"value": Param(None, 0.0)}, True, set_tariff.__doc__),
     "raise_tariff": EventKind(raise_tariff, {"points": Param(None)}, True, raise_tariff.__doc__),
+    "exemptions": EventKind(exemptions, {"share": Param(None, 0.0, 1.0)}, True, exemptions.__doc__),
     "market_shock": EventKind(
         market_shock, {"size": Param(None, -0.99, 10.0)}, False, market_shock.__doc__
     ),
+    "export_controls": EventKind(
+        export_controls, {"weeks": Param(None, 0.0)}, True, export_controls.__doc__
+    ),
+    "resolve_change": EventKind(
+        resolve_change, {"delta": Param(None)}, False, resolve_change.__doc__
+    ),
+    "forced_talks": EventKind(forced_talks, {}, True, forced_talks.__doc__),
 }

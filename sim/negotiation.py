@@ -6,10 +6,10 @@ symmetric (``status[r, i, j] == status[r, j, i]``):
 * ``CONFLICT``: no talks; either side may approach the other.
 * ``SCHEDULED``: an approach was accepted (or both approached at once); talks open after a lag.
 * ``TALKS``: each week a deal may close; talks that run too long collapse back into conflict.
-* ``TRUCE``: a deal cut tariffs for a fixed term; at expiry both renew or tariffs snap back.
+* ``TRUCE``: a deal cut tariffs for a term; at expiry both renew or tariffs snap back.
 
-Deal rules live in :data:`DEAL_RULES`: each maps the two tariffs of a pair to the tariffs the
-deal sets.
+Deal rules live in :data:`DEAL_RULES`. Each maps a :class:`Table` (what both sides bring to
+the table, one entry per pair that settles this week) to the points each side cuts.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import optimize
 
 CONFLICT, SCHEDULED, TALKS, TRUCE = 0, 1, 2, 3
 STATUSES = ("conflict", "scheduled", "talks", "truce")
@@ -33,23 +34,126 @@ def deal_probability(anxiety_i, anxiety_j, rate):
     return -np.expm1(-rate * joint)
 
 
+# --------------------------------------------------------------------------- deal rules
+
+
+@dataclass(frozen=True)
+class Table:
+    """One entry per settling pair (i, j): what each side brings to the table."""
+
+    tariff_ij: np.ndarray  # i's tariff on j, percent
+    tariff_ji: np.ndarray
+    anxiety_i: np.ndarray
+    anxiety_j: np.ndarray
+    resolve_i: np.ndarray
+    resolve_j: np.ndarray
+    leaks_i: np.ndarray  # how many of i's approaches to j were leaked
+    leaks_j: np.ndarray
+    i_proposes: np.ndarray  # 1 if i proposes first, 0 if j does, 0.5 for a mutual approach
+    cut: np.ndarray  # points each side cuts under the reciprocal rule; the pie is 2 x cut
+    patience: np.ndarray
+    leak_power: np.ndarray
+
+
 @dataclass(frozen=True)
 class DealRule:
-    func: Callable[..., tuple[np.ndarray, np.ndarray]]
+    func: Callable[[Table], tuple[np.ndarray, np.ndarray]]
     doc: str
 
 
-def reciprocal(tariff_ij, tariff_ji, cut):
+def reciprocal(t: Table) -> tuple[np.ndarray, np.ndarray]:
     """Both sides cut the same number of points, ``cut`` (floors applied by the caller).
 
     The Geneva joint statement of 12 May 2025 is this rule with ``cut=115``: the US went from
     145% to 30% and China from 125% to 10%.
     """
-    return tariff_ij - cut, tariff_ji - cut
+    return t.cut + 0.0 * t.tariff_ij, t.cut + 0.0 * t.tariff_ji
+
+
+def rubinstein_share(delta_first, delta_second):
+    """The first proposer's share of the pie, ``(1 - d2) / (1 - d1 d2)`` (Rubinstein 1982)."""
+    return (1.0 - delta_second) / (1.0 - delta_first * delta_second)
+
+
+def impatience(t: Table) -> tuple[np.ndarray, np.ndarray]:
+    """Discount factors ``delta = exp(-c (A + leak_power x leaks))``: anxiety is impatience,
+    and a leaked approach is public proof of it."""
+    d_i = np.exp(-t.patience * (t.anxiety_i + t.leak_power * t.leaks_i))
+    d_j = np.exp(-t.patience * (t.anxiety_j + t.leak_power * t.leaks_j))
+    return np.minimum(d_i, 1 - 1e-9), np.minimum(d_j, 1 - 1e-9)
+
+
+def rubinstein(t: Table) -> tuple[np.ndarray, np.ndarray]:
+    """Split the pie (``2 x cut`` points of cuts) by Rubinstein's alternating-offers shares.
+
+    Side i's share is what it *receives*: the partner cuts ``share_i x pie`` and i cuts the
+    rest. The side that was asked proposes first (being asked is the stronger position); a
+    mutual approach averages both orders. Agreement is immediate, as in the theory.
+    """
+    d_i, d_j = impatience(t)
+    share_i = t.i_proposes * rubinstein_share(d_i, d_j) + (1 - t.i_proposes) * (
+        1.0 - rubinstein_share(d_j, d_i)
+    )
+    pie = 2.0 * t.cut
+    return (1.0 - share_i) * pie, share_i * pie
+
+
+def _nash_terms(t: Table):
+    """Utilities ``u(s) = a s - b (1 - s)^2`` of each side for share s of the pie it receives.
+
+    Relief is the anxiety times the fraction of the partner's tariff removed; the cost of a
+    concession is resolve times the squared fraction of one's own tariff given up (first cuts,
+    like exemptions, are cheap; deep cuts cost credibility).
+    """
+    pie = 2.0 * t.cut
+    safe = lambda x: np.maximum(x, 1.0)  # noqa: E731
+    a_i, a_j = t.anxiety_i * pie / safe(t.tariff_ji), t.anxiety_j * pie / safe(t.tariff_ij)
+    b_i, b_j = (
+        t.resolve_i * (pie / safe(t.tariff_ij)) ** 2,
+        t.resolve_j * (pie / safe(t.tariff_ji)) ** 2,
+    )
+    return a_i, b_i, a_j, b_j
+
+
+def nash_utilities(t: Table, share_i):
+    a_i, b_i, a_j, b_j = _nash_terms(t)
+    return a_i * share_i - b_i * (1 - share_i) ** 2, a_j * (1 - share_i) - b_j * share_i**2
+
+
+def nash(t: Table) -> tuple[np.ndarray, np.ndarray]:
+    """Maximise the Nash (1950) product of both sides' gains over no deal (the disagreement
+    point, worth 0), over i's share of the pie; one L-BFGS-B call per week for every pair
+    that settles. Where no split leaves both sides better off, the pie is split equally.
+    """
+    a_i, b_i, a_j, b_j = _nash_terms(t)
+    tiny = 1e-12
+
+    def neg_log_product(s):
+        u_i = a_i * s - b_i * (1 - s) ** 2
+        u_j = a_j * (1 - s) - b_j * s**2
+        ui, uj = np.maximum(u_i, tiny), np.maximum(u_j, tiny)
+        grad = -(
+            (a_i + 2 * b_i * (1 - s)) / ui * (u_i > tiny) + (-a_j - 2 * b_j * s) / uj * (u_j > tiny)
+        )
+        return -np.sum(np.log(ui) + np.log(uj)), grad
+
+    if a_i.size == 0:
+        share = np.zeros(0)
+    else:
+        start = np.full(a_i.shape, 0.5)
+        result = optimize.minimize(neg_log_product, start, jac=True, method="L-BFGS-B",
+                                   bounds=[(0.0, 1.0)] * a_i.size)  # fmt: skip
+        share = result.x
+        u_i, u_j = nash_utilities(t, share)
+        share = np.where((u_i > 0) & (u_j > 0), share, 0.5)
+    pie = 2.0 * t.cut
+    return (1.0 - share) * pie, share * pie
 
 
 DEAL_RULES: dict[str, DealRule] = {
     "reciprocal": DealRule(reciprocal, reciprocal.__doc__),
+    "rubinstein": DealRule(rubinstein, rubinstein.__doc__),
+    "nash": DealRule(nash, nash.__doc__),
 }
 
 
@@ -61,3 +165,42 @@ def symmetric(mask: np.ndarray) -> np.ndarray:
 def upper(n: int) -> np.ndarray:
     """Boolean (N, N) mask of the unordered pairs i < j."""
     return np.triu(np.ones((n, n), dtype=bool), k=1)
+
+
+# --------------------------------------------------------------------------- relations
+
+
+@dataclass
+class Relations:
+    """The state of every relationship in a block, each ``(R, N, N)``.
+
+    Pair arrays (status, clock, truce_length) are symmetric; ordered arrays ([i, j] is about
+    i's side of the pair: its cooldown, its tariff before the deal, its anxiety at the deal,
+    its leaked approaches, whether it proposes first) are not.
+    """
+
+    status: np.ndarray
+    clock: np.ndarray  # week talks open (scheduled), opened (talks), or the truce ends
+    truce_length: np.ndarray
+    cooldown_until: np.ndarray
+    pre_deal: np.ndarray
+    anxiety_at_deal: np.ndarray
+    leaks: np.ndarray
+    proposes: np.ndarray
+
+    @classmethod
+    def start(cls, replicates: int, n: int) -> Relations:
+        z = np.zeros((replicates, n, n))
+        return cls(np.full((replicates, n, n), CONFLICT, dtype=np.int8), z.copy(), z.copy(),
+                   z.copy(), z.copy(), z.copy(), z.copy(), z.copy())  # fmt: skip
+
+    def schedule(self, agreed: np.ndarray, opens) -> None:
+        self.status[agreed] = SCHEDULED
+        self.clock = np.where(agreed, opens, self.clock)
+
+    def force_talks(self, i: int, j: int, hit: np.ndarray, week: int) -> None:
+        """Schedule talks for pair (i, j) in the runs ``hit`` where it is in conflict."""
+        mask = np.zeros(self.status.shape, dtype=bool)
+        mask[:, i, j] = mask[:, j, i] = hit & (self.status[:, i, j] == CONFLICT)
+        self.proposes = np.where(mask, 0.5, self.proposes)
+        self.schedule(mask, week)

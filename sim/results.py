@@ -34,7 +34,12 @@ class OutputError(ValueError):
 def format_column(values: np.ndarray, digits: int = 10) -> np.ndarray:
     """Text cells of one column: numbers to ``digits`` significant digits, NaN as blank."""
     if values.dtype.kind in "USO":
-        return values.astype(str)
+        cells = values.astype(str)
+        risky = (np.char.find(cells, ",") >= 0) | (np.char.find(cells, '"') >= 0)
+        if risky.any():  # RFC 4180: quote the cell, double its quotes
+            quoted = np.char.add(np.char.add('"', np.char.replace(cells, '"', '""')), '"')
+            cells = np.where(risky, quoted, cells)
+        return cells
     cells = np.char.mod(f"%.{digits}g", values.astype(float))
     cells[np.isnan(values.astype(float))] = ""
     return cells
@@ -193,8 +198,13 @@ class WeeklySummary:
         self.path.unlink(missing_ok=True)
 
 
-def step_columns(first_run: int, trajectory: dict, names: list[str], start: dt.date) -> dict:
-    """steps.csv columns for one block: a row per run, week and country (in that order)."""
+def step_columns(result, names: list[str], start: dt.date) -> dict:
+    """steps.csv columns for one block: a row per run, week and country (in that order).
+
+    ``channel_<name>`` is that pressure channel's weighted contribution to the country's
+    pressure (blank for a country without that channel): why the agent acted.
+    """
+    first_run, trajectory = result.first_run, result.trajectory
     weeks, runs, n = trajectory["pressure"].shape
 
     def flat(per_week_run_country: np.ndarray) -> np.ndarray:
@@ -218,4 +228,6 @@ def step_columns(first_run: int, trajectory: dict, names: list[str], start: dt.d
         own = np.arange(n)[None, None, :] == j
         cols[f"tariff_on_{partner}"] = flat(np.where(own, np.nan, tariff))
         cols[f"status_with_{partner}"] = labels[flat(np.where(own, len(STATUSES), status))]
+    for k, channel in enumerate(result.channels):
+        cols[f"channel_{channel}"] = flat(trajectory["channels"][..., k].astype(np.float64))
     return cols

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sim import eventlog
 from sim.model import TradeWarModel
 from sim.report import Headline
 from sim.results import CsvStream, WeeklySummary, step_columns, write_json_atomic
@@ -37,6 +38,8 @@ class BlockResult:
     first_run: int
     outcomes: dict[str, np.ndarray]  # column -> (kept,)
     trajectory: dict[str, np.ndarray]  # name -> (weeks, kept, ...)
+    events: dict[str, np.ndarray]  # events.csv columns for the kept runs
+    channels: list[str]  # pressure channel names, in the order of trajectory["channels"]
 
     @property
     def size(self) -> int:
@@ -60,10 +63,18 @@ def simulate_block(scenario: Scenario, block: int) -> BlockResult:
     size = scenario.block_size
     first = block * size
     keep = min(size, scenario.runs - first)
-    model = TradeWarModel(scenario, size, block_seed(scenario.seed, block)).simulate()
+    model = simulate_model(scenario, block)
     outcomes = {k: v[:keep] for k, v in model.outcomes().items()}
     trajectory = {k: v[:, :keep] for k, v in model.trajectory().items()}
-    return BlockResult(block, first, outcomes, trajectory)
+    channels = [a.channel_names for a in model.countries]
+    events = eventlog.columns(model.log.arrays(), first, keep, model.names, channels,
+                              scenario.start_date)  # fmt: skip
+    return BlockResult(block, first, outcomes, trajectory, events, model.channel_names)
+
+
+def simulate_model(scenario: Scenario, block: int) -> TradeWarModel:
+    """The model of block ``block``, simulated in full (``trace`` re-runs one this way)."""
+    return TradeWarModel(scenario, scenario.block_size, block_seed(scenario.seed, block)).simulate()
 
 
 def _guarded(scenario: Scenario, block: int) -> BlockResult:
@@ -166,7 +177,7 @@ def run_to_folder(
     manifest = _manifest_base(scenario, workers, command)
     summary = WeeklySummary(folder, names, scenario.horizon, scenario.runs)
     headline = Headline(names, scenario.horizon)
-    streams = {"runs": CsvStream(folder / "runs.csv")}
+    streams = {"runs": CsvStream(folder / "runs.csv"), "events": CsvStream(folder / "events.csv")}
     if steps:
         streams["steps"] = CsvStream(folder / "steps.csv", digits=7)  # float32 trajectories
     done = 0
@@ -174,10 +185,9 @@ def run_to_folder(
         for result in run_blocks(scenario, workers, executor):
             run_ids = np.arange(result.first_run, result.first_run + result.size)
             streams["runs"].write({"run": run_ids, **result.outcomes})
+            streams["events"].write(result.events)
             if steps:
-                streams["steps"].write(
-                    step_columns(result.first_run, result.trajectory, names, scenario.start_date)
-                )
+                streams["steps"].write(step_columns(result, names, scenario.start_date))
             summary.add(result.first_run, result.trajectory)
             headline.add(result.outcomes)
             done += result.size

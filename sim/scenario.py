@@ -74,7 +74,7 @@ class Kinded:
 
 
 @dataclass(frozen=True)
-class Channel:
+class PressureChannel:
     """One pressure channel: an indicator through a form, times a weight."""
 
     input: str
@@ -83,7 +83,8 @@ class Channel:
     params: dict[str, Num]
 
 
-def _kinded(raw, path: Path, ctx: Context, kind_key: str, registry: dict, fixed: dict[str, Spec]):
+def _kinded(raw, path: Path, ctx: Context, kind_key: str, registry: dict, fixed: dict[str, Spec],
+            optional=()):  # fmt: skip
     raw = mapping(raw, path, ctx)
     if kind_key not in raw:
         raise ctx.error(
@@ -94,9 +95,10 @@ def _kinded(raw, path: Path, ctx: Context, kind_key: str, registry: dict, fixed:
     reject_unknown(raw, {kind_key, *fixed, *param_specs}, path, ctx)
     out_fixed = {}
     for name, s in fixed.items():
-        if name not in raw:
+        if name in raw:
+            out_fixed[name] = s.convert(raw[name], (*path, name), ctx)
+        elif name not in optional:
             raise ctx.error((*path, name), "required key is missing")
-        out_fixed[name] = s.convert(raw[name], (*path, name), ctx)
     params = {}
     for name, p in param_specs.items():
         if name in raw:
@@ -117,12 +119,12 @@ class PolicySpec(Spec):
         return {"kind": value.kind, **{k: Number().dump(v) for k, v in value.params.items()}}
 
 
-class ChannelSpec(Spec):
+class PressureSpec(Spec):
     FIXED = {"input": Text(choices=tuple(INDICATORS)), "weight": Number(0.0)}
 
     def convert(self, raw, path, ctx):
         form, fixed, params = _kinded(raw, path, ctx, "form", FORMS, self.FIXED)
-        return Channel(fixed["input"], form, fixed["weight"], params)
+        return PressureChannel(fixed["input"], form, fixed["weight"], params)
 
     def dump(self, value):
         params = {k: Number().dump(v) for k, v in value.params.items()}
@@ -132,6 +134,31 @@ class ChannelSpec(Spec):
             "weight": Number().dump(value.weight),
             **params,
         }
+
+
+@dataclass(frozen=True)
+class ApproachChannel:
+    """A way of asking for talks: how much face it costs, how leaky it is, how loud.
+
+    A back channel costs little face but may leak (then the asker pays the rest); a public
+    approach costs full face and cannot leak; several channels at once ("via multiple
+    channels") signal more, so they are accepted more readily, and leak more.
+    """
+
+    face: Num = spec(SHARE, 1.0, "share of the face cost paid when used")
+    leak: Num = spec(SHARE, 0.0, "chance the approach can be leaked by a partner who wants to")
+    signal: Num = spec(Number(0.0), 0.0, "added to the partner's acceptance margin")
+
+
+PUBLIC = {"public": ApproachChannel()}
+
+
+@dataclass(frozen=True)
+class Conditions:
+    """What a country demands of an asker before it accepts talks (reciprocity)."""
+
+    min_cut: Num = spec(Number(0.0), 0.0, "points the asker must have cut from its peak tariff")
+    calm_weeks: Num = spec(WEEKS, 0.0, "weeks the asker must have gone without escalating")
 
 
 @dataclass(frozen=True)
@@ -155,7 +182,13 @@ class Country:
     memory: Num = spec(Number(0.0, 0.999), 0.6, "anxiety memory rho: A <- rho A + (1-rho) p")
     noise: Num = spec(Number(1e-6), 0.05, "logit noise of approach and acceptance choices")
     policy: Kinded = spec(PolicySpec(), Kinded("fixed", {"cap": 1000.0}), "tariff policy")
-    pressures: dict[str, Channel] = spec(MapOf(ChannelSpec()), factory=dict, doc="channels")
+    pressures: dict[str, PressureChannel] = spec(MapOf(PressureSpec()), factory=dict, doc="")
+    channels: dict[str, ApproachChannel] = spec(
+        MapOf(Nested(ApproachChannel)), factory=lambda: dict(PUBLIC), doc="ways to ask"
+    )
+    leak_propensity: Num = spec(SHARE, 0.5, "chance it publicises a leakable approach")
+    denial: Num = spec(SHARE, 0.5, "chance it publicly denies a leaked approach of its own")
+    conditions: Conditions = spec(Nested(Conditions), factory=Conditions, doc="reciprocity")
 
 
 @dataclass(frozen=True)
@@ -166,36 +199,62 @@ class Negotiation:
     max_talks_weeks: Num = spec(Number(1.0, 10_000.0), 12.0, "talks collapse after this")
     deal_rate: Num = spec(Number(0.0), 1.0, "weekly deal hazard per unit of mean anxiety")
     deal_rule: str = spec(Text(choices=tuple(DEAL_RULES)), "reciprocal", "deal rule")
-    cut: Num = spec(Number(0.0), 50.0, "points each side cuts under the reciprocal rule")
+    cut: Num = spec(Number(0.0), 50.0, "points each side cuts (reciprocal); pie = 2 x cut")
+    patience: Num = spec(Number(0.0), 1.0, "c in the impatience delta = exp(-c A)")
+    leak_power: Num = spec(Number(0.0), 0.2, "anxiety-equivalent bargaining handicap per leak")
     truce_weeks: Num = spec(Number(1.0, 10_000.0), 13.0, "length of a truce, weeks")
+    renewal_growth: Num = spec(Number(0.1, 10.0), 1.0, "each renewal's length vs the last")
     cooldown: Num = spec(WEEKS, 4.0, "weeks before a rejected side may approach again")
+    collapse_escalation: Num = spec(Number(0.0), 0.0, "points each side adds when talks fail")
 
 
 @dataclass(frozen=True)
 class Event:
-    """A scheduled event at a week: ``kind`` acts for ``country`` (on ``partner``)."""
+    """An exogenous event: ``kind`` acts for ``country`` (on ``partner``).
 
-    week: int
+    A scheduled event happens in ``week``; a random one happens in any week from
+    ``from_week`` up to (not including) ``to_week`` with probability ``hazard``, independently
+    in each run.
+    """
+
     kind: str
     country: str
     partner: str | None
     params: dict[str, Num]
+    week: int | None = None
+    hazard: Num | None = None
+    from_week: int = 0
+    to_week: int | None = None
 
 
+WEEK = Number(0, 100_000, uncertain=False, integer=True)
+
+
+@dataclass(frozen=True)
 class EventSpec(Spec):
+    random: bool = False
+
     def convert(self, raw, path, ctx):
-        fixed = {"week": Number(0, 100_000, uncertain=False, integer=True), "country": Text()}
         raw = mapping(raw, path, ctx)
-        needs_partner = raw.get("kind") in EVENTS and EVENTS[raw["kind"]].needs_partner
-        if needs_partner:
+        timing = {"hazard": SHARE, "from_week": WEEK, "to_week": WEEK} if self.random else {
+            "week": WEEK}  # fmt: skip
+        fixed = {**timing, "country": Text()}
+        if raw.get("kind") in EVENTS and EVENTS[raw["kind"]].needs_partner:
             fixed["partner"] = Text()
-        kind, f, params = _kinded(raw, path, ctx, "kind", EVENTS, fixed)
-        return Event(f["week"], kind, f["country"], f.get("partner"), params)
+        optional = ("from_week", "to_week")
+        kind, f, params = _kinded(raw, path, ctx, "kind", EVENTS, fixed, optional)
+        return Event(kind, f.pop("country"), f.pop("partner", None), params, **f)
 
     def dump(self, value):
-        out = {"week": value.week, "kind": value.kind, "country": value.country}
+        out = {"kind": value.kind, "country": value.country}
         if value.partner is not None:
             out["partner"] = value.partner
+        if self.random:
+            out.update(hazard=Number().dump(value.hazard), from_week=value.from_week)
+            if value.to_week is not None:
+                out["to_week"] = value.to_week
+        else:
+            out["week"] = value.week
         return {**out, **{k: Number().dump(v) for k, v in value.params.items()}}
 
 
@@ -230,6 +289,9 @@ class Scenario:
     )
     negotiation: Negotiation = spec(Nested(Negotiation), factory=Negotiation, doc="talks")
     events: tuple[Event, ...] = spec(ListOf(EventSpec()), (), "scheduled events")
+    random_events: tuple[Event, ...] = spec(
+        ListOf(EventSpec(random=True)), (), "events with a weekly hazard"
+    )
 
     def country_names(self) -> list[str]:
         return [c.name for c in self.countries]
@@ -290,16 +352,19 @@ def _cross_check(s: Scenario, ctx: Context) -> None:
                     (*base, "tariff", partner),
                     f"{t} is outside [floor, cap] = [{c.floor}, {c.cap}]",
                 )
-    for k, ev in enumerate(s.events):
-        base = ("events", k)
+    timed = [(("events", k), ev) for k, ev in enumerate(s.events)]
+    timed += [(("random_events", k), ev) for k, ev in enumerate(s.random_events)]
+    for base, ev in timed:
         if ev.country not in names:
             raise ctx.error(
                 (*base, "country"), f"unknown country {ev.country!r}" + hint(ev.country, names)
             )
         if ev.partner is not None and (ev.partner not in names or ev.partner == ev.country):
             raise ctx.error((*base, "partner"), f"{ev.partner!r} is not a partner of {ev.country}")
-        if ev.week >= s.horizon:
+        if ev.week is not None and ev.week >= s.horizon:
             raise ctx.error((*base, "week"), f"week {ev.week} is past the horizon ({s.horizon})")
+        if ev.to_week is not None and ev.to_week <= ev.from_week:
+            raise ctx.error((*base, "to_week"), "must be after from_week")
 
 
 # --------------------------------------------------------------------------- uncertainty

@@ -55,7 +55,8 @@ def test_fewer_runs_are_a_prefix_of_more_runs(small_path, tmp_path):
 def test_result_folder_contents_and_manifest(small_path, tmp_path):
     out = run(small_path, tmp_path / "out", "--workers", "1", "--runs", "30", "--steps")
     names = {p.name for p in out.iterdir()}
-    assert names == {"runs.csv", "summary.csv", "steps.csv", "scenario.yaml", "manifest.json"}
+    assert names == {"runs.csv", "events.csv", "summary.csv", "steps.csv", "scenario.yaml",
+                     "manifest.json"}  # fmt: skip
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["complete"] is True
     assert manifest["runs_done"] == 30 and manifest["seed"] == 7 and manifest["block_size"] == 64
@@ -75,9 +76,9 @@ def test_steps_only_when_asked(small_path, tmp_path):
 def test_runs_csv_columns_follow_the_contract(small_path, tmp_path):
     out = run(small_path, tmp_path / "out", "--workers", "1", "--runs", "50")
     header = (out / "runs.csv").read_text().splitlines()[0].split(",")
-    assert header[:6] == [
-        "run", "first_approacher", "first_approach_week", "talks_week", "deal_week",
-        "final_status",
+    assert header[:7] == [
+        "run", "first_approacher", "first_approach_week", "first_approach_channel",
+        "talks_week", "deal_week", "final_status",
     ]  # fmt: skip
     for kind in ("peak", "final", "deal"):
         assert {f"{kind}_tariff_A_B", f"{kind}_tariff_B_A"} <= set(header)

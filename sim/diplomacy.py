@@ -1,0 +1,210 @@
+"""Approaches, answers, leaks, talks, deals and truces: the week's diplomacy for a block.
+
+:class:`Diplomacy` owns the relationships (:class:`~sim.negotiation.Relations`), the counts and
+first weeks that become runs.csv outcomes, and writes every discrete event to the model's
+:class:`~sim.eventlog.EventLog`. All of it is array code over ``(R, N, N)``; the only Python
+loops run over countries.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim import negotiation
+from sim.eventlog import EventLog
+from sim.negotiation import CONFLICT, SCHEDULED, TALKS, TRUCE, Relations, Table, symmetric
+
+NONE, MUTUAL = -1, -2
+
+
+class Diplomacy:
+    """The relationships of a block and what happens to them each week.
+
+    Args:
+        agents: the model's CountryAgents, in country order.
+        terms: negotiation terms, each an ``(R, 1, 1)`` array (or scalar-shaped) by name.
+        rule: the deal rule's name.
+        log: the model's event log.
+        replicates: R.
+    """
+
+    def __init__(self, agents, terms: dict, rule: str, log: EventLog, replicates: int) -> None:
+        R, N = replicates, len(agents)
+        self.agents, self.terms, self.log, self.R, self.N = agents, terms, log, R, N
+        self.rule = negotiation.DEAL_RULES[rule]
+        self.rel = Relations.start(R, N)
+        self.upper = negotiation.upper(N)
+        self.offdiag = ~np.eye(N, dtype=bool)
+        nan = np.full(R, np.nan)
+        self.first = {"approach": nan.copy(), "talks": nan.copy(), "deal": nan.copy()}
+        self.first_approacher = np.full(R, NONE, dtype=np.int64)
+        self.first_channel = np.full(R, -1, dtype=np.int64)
+        self.first_own = np.full((R, N), np.nan)
+        self.deal_tariff = np.full((R, N, N), np.nan)
+        self.count = {k: np.zeros((R, N)) for k in ("approaches", "rejections", "leaks", "denials")}
+        self.count.update({k: np.zeros(R) for k in ("deals", "collapses", "renewals", "snapbacks")})
+        self.by_channel = [np.zeros((R, len(a.channel_names))) for a in agents]
+
+    def _stack(self, values, axis: int = 1) -> np.ndarray:
+        return np.stack(list(values), axis=axis)
+
+    def anxieties(self) -> np.ndarray:
+        return self._stack(a.anxiety for a in self.agents)
+
+    # ------------------------------------------------------------------ approaches
+
+    def choose(self, t: int, u: np.ndarray) -> np.ndarray:
+        """Each country's channel for each partner, ``(R, N, N)``; -1 where it does not ask."""
+        leak = self._stack(a.leak_propensity for a in self.agents)
+        choice = self._stack(a.choose_channels(leak, u[:, a.index, :]) for a in self.agents)
+        eligible = (self.rel.status == CONFLICT) & (t >= self.rel.cooldown_until) & self.offdiag
+        return np.where(eligible, choice, -1)
+
+    def _chosen(self, choice: np.ndarray, key: str) -> np.ndarray:
+        """The chosen channel's parameter ``key`` for every ordered pair (0 where none)."""
+        out = np.zeros(choice.shape)
+        for a in self.agents:
+            row = np.clip(choice[:, a.index, :], 0, None)
+            out[:, a.index, :] = np.take_along_axis(a.channel[key], row, axis=1)
+        return np.where(choice >= 0, out, 0.0)
+
+    def approaches(self, t: int, choice, u_accept, u_leak, u_deny, peak, tariff, last_raise):
+        """Answer this week's approaches: mutual ones go ahead, others face the partner."""
+        asks = choice >= 0
+        mutual = asks & asks.transpose(0, 2, 1)
+        one_way = asks & ~mutual
+        face = self._chosen(choice, "face")
+        face_cost = self._stack(a.face_cost for a in self.agents)[:, :, None]
+        paid = np.where(one_way, face_cost * face, 0.0)  # mutual approaches cost no face
+        signal = self._chosen(choice, "signal")
+        # [r, i, j]: j's answer to i's approach; column j comes from agent j
+        accept_p = self._stack((a.acceptance_probability(paid[:, :, a.index], signal[:, :, a.index])
+                                for a in self.agents), axis=2)  # fmt: skip
+        met = self._stack((a.conditions_met((peak - tariff)[:, :, a.index],
+                                            (t - last_raise)[:, :, a.index])
+                           for a in self.agents), axis=2)  # fmt: skip
+        accepted = one_way & met & (u_accept < accept_p)
+        rejected = one_way & ~accepted
+        propensity = self._stack(a.leak_propensity for a in self.agents)[:, None, :]
+        leaked = one_way & (u_leak < self._chosen(choice, "leak") * propensity)
+        denial = self._stack(a.denial for a in self.agents)[:, :, None]
+        denied = leaked & (u_deny < denial)
+        # The rest of the face is paid once a back channel is out; a denial saves half of it.
+        late = np.where(leaked, face_cost * (1.0 - face) * np.where(denied, 0.5, 1.0), 0.0)
+        for a in self.agents:
+            a.shock((paid + late)[:, a.index, :].sum(axis=1))
+        self.rel.leaks += leaked
+        agreed = symmetric(mutual | accepted)
+        # The side that was asked proposes first; a mutual approach puts both on equal terms.
+        first = np.where(mutual, 0.5, accepted.transpose(0, 2, 1).astype(float))
+        self.rel.proposes = np.where(agreed, first, self.rel.proposes)
+        self.rel.schedule(agreed, t + self.terms["talks_lag"])
+        self.rel.cooldown_until = np.where(
+            rejected, t + 1 + self.terms["cooldown"], self.rel.cooldown_until
+        )
+        self._log_approaches(t, choice, mutual, accepted, rejected & ~met, rejected, leaked, denied)
+        self._count_approaches(t, choice, asks, rejected, leaked, denied)
+
+    def _log_approaches(self, t, choice, mutual, accepted, unmet, rejected, leaked, denied):
+        log, swap = self.log, (lambda m: m.transpose(0, 2, 1))
+        log.add_pairs("approach", t, choice >= 0, v1=mutual.astype(float), channel=choice)
+        log.add_pairs("acceptance", t, swap(accepted))
+        log.add_pairs("rejection", t, swap(rejected), v1=swap(unmet).astype(float))
+        log.add_pairs("leak", t, swap(leaked), channel=swap(choice))
+        log.add_pairs("denial", t, denied)
+
+    def _count_approaches(self, t, choice, asks, rejected, leaked, denied):
+        for key, mask in (("approaches", asks), ("rejections", rejected), ("leaks", leaked),
+                          ("denials", denied)):  # fmt: skip
+            self.count[key] += mask.sum(axis=2)
+        for a in self.agents:
+            row = choice[:, a.index, :]
+            for c in range(len(a.channel_names)):
+                self.by_channel[a.index][:, c] += (row == c).sum(axis=1)
+        asked = asks.any(axis=2)  # (R, N)
+        new = np.isnan(self.first["approach"]) & asked.any(axis=1)
+        single = asked.sum(axis=1) == 1
+        who = np.where(single, asked.argmax(axis=1), MUTUAL)
+        channel = choice[np.arange(self.R), asked.argmax(axis=1)].max(axis=1)
+        self.first_approacher = np.where(new, who, self.first_approacher)
+        self.first_channel = np.where(new & single, channel, self.first_channel)
+        self.first["approach"][new] = t
+        self.first_own[np.isnan(self.first_own) & asked] = t
+
+    # ------------------------------------------------------------------ talks and truces
+
+    def truces(self, t: int, u_renew, tariff: np.ndarray) -> np.ndarray:
+        """Expiring truces renew if both sides want to, or tariffs snap back; new tariffs."""
+        rel = self.rel
+        expiring = (rel.status == TRUCE) & (t >= rel.clock) & self.offdiag
+        want = u_renew < self._stack(
+            a.renewal_probability(rel.anxiety_at_deal[:, a.index, :]) for a in self.agents
+        )
+        renew = expiring & want & want.transpose(0, 2, 1)
+        snap = expiring & ~renew
+        rel.truce_length = np.where(renew, rel.truce_length * self.terms["renewal_growth"],
+                                    rel.truce_length)  # fmt: skip
+        rel.clock = np.where(renew, rel.clock + rel.truce_length, rel.clock)
+        rel.status[snap] = CONFLICT
+        self.log.add_pairs("renewal", t, renew & self.upper, v1=rel.truce_length)
+        back = rel.pre_deal
+        self.log.add_pairs("snapback", t, snap & self.upper, v1=back, v2=back.transpose(0, 2, 1))
+        self.count["renewals"] += (renew & self.upper).sum(axis=(1, 2))
+        self.count["snapbacks"] += (snap & self.upper).sum(axis=(1, 2))
+        return np.where(snap, back, tariff)
+
+    def talks(self, t: int, u_deal, tariff: np.ndarray, clip) -> np.ndarray:
+        """Open scheduled talks, close deals, collapse stale talks; returns new tariffs."""
+        rel = self.rel
+        opening = (rel.status == SCHEDULED) & (t >= rel.clock)
+        rel.status[opening] = TALKS
+        rel.clock = np.where(opening, t, rel.clock)
+        self.log.add_pairs("talks", t, opening & self.upper)
+        self._first("talks", opening.any(axis=(1, 2)), t)
+        in_talks = rel.status == TALKS
+        anxiety = self.anxieties()
+        p_deal = negotiation.deal_probability(
+            anxiety[:, :, None], anxiety[:, None, :], self.terms["deal_rate"]
+        )
+        deal = symmetric(in_talks & self.upper & (u_deal < p_deal))
+        collapse = in_talks & ~deal & (t - rel.clock + 1 >= self.terms["max_talks_weeks"])
+        tariff = self._strike(t, deal, anxiety, tariff, clip)
+        rel.status[collapse] = CONFLICT
+        rel.cooldown_until = np.where(collapse, t + 1 + self.terms["cooldown"], rel.cooldown_until)
+        self.log.add_pairs("collapse", t, collapse & self.upper)
+        self.count["collapses"] += (collapse & self.upper).sum(axis=(1, 2))
+        return np.where(collapse, clip(tariff + self.terms["collapse_escalation"]), tariff)
+
+    def _strike(self, t, deal, anxiety, tariff, clip) -> np.ndarray:
+        """Apply the deal rule to every pair that settles this week and start its truce."""
+        rel = self.rel
+        r, i, j = np.nonzero(deal & self.upper)
+        term = lambda k: np.broadcast_to(self.terms[k].reshape(-1), (self.R,))[r]  # noqa: E731
+        resolve = self._stack(a.resolve for a in self.agents)
+        table = Table(
+            tariff_ij=tariff[r, i, j], tariff_ji=tariff[r, j, i],
+            anxiety_i=anxiety[r, i], anxiety_j=anxiety[r, j],
+            resolve_i=resolve[r, i], resolve_j=resolve[r, j],
+            leaks_i=rel.leaks[r, i, j], leaks_j=rel.leaks[r, j, i],
+            i_proposes=rel.proposes[r, i, j], cut=term("cut"),
+            patience=term("patience"), leak_power=term("leak_power"),
+        )  # fmt: skip
+        cut_i, cut_j = self.rule.func(table)
+        new = tariff.copy()
+        new[r, i, j] -= cut_i
+        new[r, j, i] -= cut_j
+        new = clip(new)
+        rel.pre_deal = np.where(deal, tariff, rel.pre_deal)
+        rel.anxiety_at_deal = np.where(deal, anxiety[:, :, None], rel.anxiety_at_deal)
+        rel.status[deal] = TRUCE
+        rel.truce_length = np.where(deal, self.terms["truce_weeks"], rel.truce_length)
+        rel.clock = np.where(deal, t + rel.truce_length, rel.clock)
+        tariff = np.where(deal, new, tariff)
+        self.deal_tariff = np.where(deal & np.isnan(self.deal_tariff), tariff, self.deal_tariff)
+        self.log.add_pairs("deal", t, deal & self.upper, v1=tariff, v2=tariff.transpose(0, 2, 1))
+        self._first("deal", deal.any(axis=(1, 2)), t)
+        self.count["deals"] += (deal & self.upper).sum(axis=(1, 2))
+        return tariff
+
+    def _first(self, key: str, happened: np.ndarray, t: int) -> None:
+        self.first[key][np.isnan(self.first[key]) & happened] = t

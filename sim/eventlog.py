@@ -1,0 +1,114 @@
+"""The discrete events of a block of runs: what happened, to whom, in which week.
+
+The model records events as numbers (vectorised: one call per kind per week, whatever the
+number of runs); :meth:`EventLog.columns` turns them into the events.csv columns
+``run, week, date, actor, kind, detail``, sorted by run and, within a run, in the order they
+happened (week by week, and within a week in the order of the model's step).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+from sim.events import EVENTS
+
+KINDS = (
+    "escalation", "relief", "approach", "acceptance", "rejection", "leak", "denial",
+    "talks", "collapse", "deal", "renewal", "snapback", *EVENTS,
+)  # fmt: skip
+CODE = {kind: k for k, kind in enumerate(KINDS)}
+
+
+class EventLog:
+    """Events as parallel arrays: run, week, actor, partner, kind, channel and two values."""
+
+    FIELDS = ("run", "week", "actor", "partner", "kind", "channel", "v1", "v2")
+
+    def __init__(self) -> None:
+        self.parts: dict[str, list[np.ndarray]] = {f: [] for f in self.FIELDS}
+
+    def add(self, kind: str, week: int, run, actor, partner=-1, channel=-1, v1=np.nan, v2=np.nan):
+        """Record events of one kind in one week; array arguments have one entry per event."""
+        run = np.asarray(run, dtype=np.int64)
+        if run.size == 0:
+            return
+        values = {"run": run, "week": week, "actor": actor, "partner": partner,
+                  "kind": CODE[kind], "channel": channel, "v1": v1, "v2": v2}  # fmt: skip
+        for name, value in values.items():
+            dtype = np.float64 if name in ("v1", "v2") else np.int64
+            self.parts[name].append(np.broadcast_to(np.asarray(value, dtype=dtype), run.shape))
+
+    def add_pairs(self, kind: str, week: int, mask: np.ndarray, v1=None, v2=None, channel=None):
+        """Record an event for every true ``mask[r, i, j]``: actor i, partner j."""
+        r, i, j = np.nonzero(mask)
+        pick = lambda a: np.nan if a is None else np.asarray(a)[r, i, j]  # noqa: E731
+        chan = -1 if channel is None else np.asarray(channel)[r, i, j]
+        self.add(kind, week, r, i, j, chan, pick(v1), pick(v2))
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """All events, sorted by run (stable: within a run, in the order they were added)."""
+        if not self.parts["run"]:
+            return {f: np.zeros(0, dtype=np.float64 if f in ("v1", "v2") else np.int64)
+                    for f in self.FIELDS}  # fmt: skip
+        cat = {f: np.concatenate(v) for f, v in self.parts.items()}
+        order = np.argsort(cat["run"], kind="stable")
+        return {f: v[order] for f, v in cat.items()}
+
+
+def columns(events: dict[str, np.ndarray], first_run: int, keep: int, names: list[str],
+            channels: list[list[str]], start: dt.date) -> dict[str, np.ndarray]:  # fmt: skip
+    """events.csv columns for the runs below ``keep`` of a block starting at ``first_run``."""
+    sel = events["run"] < keep
+    ev = {k: v[sel] for k, v in events.items()}
+    weeks = ev["week"]
+    dates = np.array([(start + dt.timedelta(weeks=int(w))).isoformat() for w in range(
+        int(weeks.max()) + 1 if weeks.size else 0)])  # fmt: skip
+    detail = [
+        describe(KINDS[k], names, channels, a, p, c, v1, v2)
+        for k, a, p, c, v1, v2 in zip(
+            ev["kind"], ev["actor"], ev["partner"], ev["channel"], ev["v1"], ev["v2"], strict=True
+        )  # fmt: skip
+    ]
+    return {
+        "run": first_run + ev["run"],
+        "week": weeks,
+        "date": dates[weeks] if weeks.size else np.zeros(0, dtype=str),
+        "actor": np.array(names)[ev["actor"]] if weeks.size else np.zeros(0, dtype=str),
+        "kind": np.array(KINDS)[ev["kind"]] if weeks.size else np.zeros(0, dtype=str),
+        "detail": np.array(detail, dtype=object).astype(str),
+    }
+
+
+def _g(x: float) -> str:
+    return f"{x:.4g}"
+
+
+def describe(kind, names, channels, actor, partner, channel, v1, v2) -> str:
+    """One event's detail text; the same function serves events.csv and ``tradewar trace``."""
+    other = names[partner] if partner >= 0 else ""
+    if kind in ("escalation", "relief"):
+        return f"tariff on {other} {_g(v1)}% -> {_g(v2)}%"
+    if kind == "approach":
+        via = channels[actor][channel]
+        return f"asks {other} for talks via {via}" + (" (mutual)" if v1 == 1 else "")
+    if kind in ("acceptance", "rejection"):
+        reason = " (its conditions unmet)" if kind == "rejection" and v1 == 1 else ""
+        return f"{other}'s approach{reason}"
+    if kind == "leak":
+        return f"publicises {other}'s {channels[partner][channel]} approach"
+    if kind == "denial":
+        return f"denies asking {other} for talks"
+    if kind in ("talks", "collapse"):
+        return f"with {other}"
+    if kind == "deal":
+        return f"with {other}: {names[actor]} tariff {_g(v1)}%, {other} tariff {_g(v2)}%"
+    if kind == "renewal":
+        return f"truce with {other} renewed for {_g(v1)} weeks"
+    if kind == "snapback":
+        return f"truce with {other} lapses: tariffs back to {_g(v1)}% and {_g(v2)}%"
+    how = "random" if v2 == 1 else "scheduled"
+    return (
+        f"{how}" + (f", on {other}" if other else "") + (f", {_g(v1)}" if not np.isnan(v1) else "")
+    )
