@@ -56,7 +56,8 @@ def test_a_leak_is_a_pressure_shock_to_the_asker():
     text = with_channels()
     base = ["countries.A.face_cost=0.2", "countries.A.denial=0",
             "countries.A.channels={private: {face: 0.2, leak: 1.0}}",
-            "countries.A.resolve=0.0", "countries.A.noise=0.001", "countries.B.resolve=5"]  # fmt: skip
+            "countries.A.resolve=0.0", "countries.A.noise=0.001",
+            "countries.B.resolve=5"]  # fmt: skip
     leaky = model([*base, "countries.B.leak_propensity=1"], runs=50, text=text)
     tight = model([*base, "countries.B.leak_propensity=0"], runs=50, text=text)
     leaky.step()
