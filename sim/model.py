@@ -127,7 +127,7 @@ class TradeWarModel(mesa.Model):
         t, e, d = self.week, self.economy, self.diplomacy
         # Every draw of the week, in fixed shapes, so paired runs share random numbers.
         u_events = self.gen.random((self.R, len(self.random_events)))
-        u = self.gen.random((7, self.R, self.N, self.N))
+        u = self.gen.random((6, self.R, self.N, self.N))
         shock = self.gen.standard_normal((self.R, self.N))
         self._apply_events(t, u_events)
         self.agents.do("assess", economy.observe(e, self.structure))
