@@ -38,6 +38,10 @@ class Headline:
         # Weeks are whole numbers below the horizon: a histogram gives exact medians in
         # memory that does not grow with the number of runs.
         self.weeks = {k: np.zeros(horizon, dtype=np.int64) for k in ("approach", "talks", "deal")}
+        self.channels: dict[str, int] = {}
+        per_country = [f"{k}_{n}" for k in ("approaches", "leaks", "denials") for n in names]
+        self.counted = [*per_country, "deals", "renewals", "snapbacks", "collapses"]
+        self.sums = {k: np.zeros(2) for k in self.counted}  # sum and sum of squares
         self.runs = 0
 
     def add(self, outcomes: dict[str, np.ndarray]) -> None:
@@ -50,13 +54,33 @@ class Headline:
             weeks = np.asarray(outcomes[column], dtype=float)
             weeks = weeks[~np.isnan(weeks)].astype(np.int64)
             self.weeks[key] += np.bincount(weeks, minlength=len(self.weeks[key]))
+        labels, counts = np.unique(outcomes["first_approach_channel"], return_counts=True)
+        for label, count in zip(labels, counts, strict=True):
+            if label:
+                self.channels[str(label)] = self.channels.get(str(label), 0) + int(count)
+        for key in self.counted:
+            values = np.asarray(outcomes[key], dtype=float)
+            self.sums[key] += (values.sum(), np.square(values).sum())
 
     def rows(self) -> list[tuple[str, float, float, float]]:
         """(label, estimate, low, high) for each headline share."""
         out = [(f"P(first approach: {label})", *wilson(k, self.runs))
                for label, k in self.approacher.items()]  # fmt: skip
+        out += [(f"P(first approach via {label})", *wilson(k, self.runs))
+                for label, k in sorted(self.channels.items())]  # fmt: skip
         deals = int(self.weeks["deal"].sum())
         out.append(("P(deal by horizon)", *wilson(deals, self.runs)))
+        return out
+
+    def means(self) -> list[tuple[str, float, float, float]]:
+        """(column, mean per run, low, high) with a normal 95% interval for the mean."""
+        out = []
+        for key, (total, squares) in self.sums.items():
+            n = max(self.runs, 1)
+            mean = total / n
+            sd = np.sqrt(max(squares / n - mean**2, 0.0) * n / max(n - 1, 1))
+            half = 1.959963984540054 * sd / np.sqrt(n)
+            out.append((key, mean, mean - half, mean + half))
         return out
 
     def medians(self) -> dict[str, tuple[float, int]]:
@@ -73,4 +97,7 @@ class Headline:
             lines.append(f"  median week of {names[key]:<16} {shown:>6}  ({n} runs had one)")
         for key, value in final_tariffs.items():
             lines.append(f"  median final tariff {key:<12} {value:6.1f}%")
+        lines.append("  per run (mean, 95% interval):")
+        for key, mean, low, high in self.means():
+            lines.append(f"    {key:<30} {mean:6.2f}  [{low:.2f}, {high:.2f}]")
         return "\n".join(lines)
