@@ -1,4 +1,4 @@
-"""The ``tradewar`` command line: ``run``, ``trace`` and ``validate``.
+"""The ``tradewar`` command line: ``run``, ``sweep``, ``trace`` and ``validate``.
 
 Exit codes: 0 success, 1 internal error, 2 bad input or usage, 130 interrupted. Every error a
 user can cause is one line on stderr naming the file, line and key; no traceback.
@@ -7,6 +7,8 @@ user can cause is one line on stderr naming the file, line and key; no traceback
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import os
 import shlex
 import sys
@@ -14,10 +16,13 @@ import time
 import traceback
 from pathlib import Path
 
+import yaml
+
 from sim import __version__
-from sim.results import OutputError, prepare_output
-from sim.runner import BlockError, Progress, run_to_folder
-from sim.scenario import ScenarioError, load, uncertain
+from sim.results import OutputError, prepare_output, write_json_atomic
+from sim.runner import BlockError, Progress, manifest_base, run_to_folder
+from sim.scenario import METHODS, ScenarioError, dump, load, parse_sweep_param, uncertain
+from sim.schema import Context
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -62,6 +67,24 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.set_defaults(func=cmd_run)
 
+    sweep = sub.add_parser("sweep", help="run a design of parameter points, with sensitivity")
+    sweep.add_argument("scenario", nargs="?", help="scenario YAML file (not with --resume)")
+    sweep.add_argument("--method", choices=METHODS, help="design (default: the sweep: block's)")
+    sweep.add_argument("--points", type=_positive, help="design points (sobol: base sample n)")
+    sweep.add_argument("--runs-per-point", type=_positive, help="replicates at every point")
+    sweep.add_argument("--param", dest="params", action="append", default=[], metavar="KEY=SPEC",
+                       help="swept key: [a, b] or low:high (low:high:num for grids)")  # fmt: skip
+    sweep.add_argument("--seed", type=_seed, help="master seed (default: the scenario's)")
+    sweep.add_argument("--workers", type=_positive, help="worker processes (default: all cores)")
+    sweep.add_argument("--out", help="sweep folder (default results/<name>/sweep-<UTC time>/)")
+    sweep.add_argument("--resume", metavar="DIR", help="finish an interrupted sweep in DIR")
+    sweep.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler, tcp://HOST:PORT")
+    sweep.add_argument("--runs-detail", action="store_true", help="also write runs.csv")
+    sweep.add_argument("--set", dest="overrides", action="append", default=[],
+                       metavar="KEY=VALUE", help="override a scenario value first")  # fmt: skip
+    sweep.add_argument("--quiet", action="store_true", help="no progress bar")
+    sweep.set_defaults(func=cmd_sweep)
+
     trace = sub.add_parser(
         "trace", help="re-simulate one run of a result folder and tell its story"
     )
@@ -96,6 +119,106 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"results: {folder}")
     print(text)
     return EXIT_OK
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from sim import sweep  # only sweeps need scipy.stats.qmc and friends
+
+    if args.resume:
+        folder = Path(args.resume)
+        if not (folder / "sweep.json").is_file():
+            raise OutputError(f"{folder}: no sweep.json here; not a sweep folder to resume")
+    elif args.scenario is None:
+        raise OutputError("sweep needs a SCENARIO file (or --resume DIR)")
+    else:
+        scenario = load(args.scenario, args.overrides)
+        params = [parse_param(text) for text in args.params]
+        settings = sweep.settings_for(scenario, args.method, args.points, args.runs_per_point,
+                                      params, args.seed)  # fmt: skip
+        base = dump(scenario)
+        sweep.check_keys(base, args.scenario, settings)
+        folder = prepare_output(args.out, scenario.name, prefix="sweep-")
+        (folder / "scenario.yaml").write_text(base, encoding="utf-8")
+        write_json_atomic(folder / "sweep.json", {**settings.to_json(),
+                                                  "runs_detail": args.runs_detail})  # fmt: skip
+    saved = json.loads((folder / "sweep.json").read_text(encoding="utf-8"))
+    settings = sweep.Settings.from_json(saved)
+    scenario = load(folder / "scenario.yaml")
+    total = len(sweep.design(settings)) * settings.runs_per_point
+    progress = Progress(total, sys.stderr, not args.quiet, time.monotonic)
+    manifest = manifest_base(scenario, args.workers, shlex.join(["tradewar", *args.argv]))
+    manifest.update(kind="sweep", sweep=settings.to_json(), runs=total)
+    began = time.time()
+    with executor_for(args.scheduler) as executor:
+        try:
+            report = sweep.run(
+                folder,
+                workers=args.workers,
+                executor=executor,
+                runs_detail=saved.get("runs_detail", False),
+                on_point=lambda p: progress.advance(settings.runs_per_point),
+            )
+        except BaseException as exc:
+            manifest.update(complete=False, error=f"{type(exc).__name__}: {exc}")
+            raise
+        else:
+            manifest.update(complete=True, points=report.points, failures=len(report.failures))
+        finally:
+            progress.close()
+            manifest["files"] = sorted(
+                p.name for p in folder.iterdir() if p.name != "manifest.json"
+            )
+            manifest["wall_time_s"] = round(time.time() - began, 3)
+            write_json_atomic(folder / "manifest.json", manifest)  # fmt: skip
+    print(f"results: {folder}")
+    print(f"{report.points} points x {settings.runs_per_point} runs ({settings.method})")
+    if report.ranking:
+        print("parameters by total Sobol' index, per outcome:")
+        print(report.ranking)
+    for point, error in report.failures:
+        print(f"tradewar: point {point} failed: {error}", file=sys.stderr)
+    if report.failures:
+        print(f"tradewar: {len(report.failures)} of {report.points} points failed; the rest are "
+              "in points.csv", file=sys.stderr)  # fmt: skip
+        return EXIT_USAGE
+    return EXIT_OK
+
+
+def parse_param(text: str):
+    """``KEY=SPEC`` from the command line: ``[a, b, c]`` or ``low:high[:num]``."""
+    key, sep, spec = text.partition("=")
+    if not sep or not key.strip():
+        raise ScenarioError(
+            f"--param {text!r}: expected KEY=SPEC, e.g. countries.US.face_cost=0:0.6"
+        )
+    ctx = Context("--param")
+    raw = spec.strip()
+    if raw.startswith("["):
+        try:
+            raw = yaml.safe_load(raw)
+        except yaml.YAMLError:
+            raise ScenarioError(f"--param {key}: cannot read the list {spec!r}") from None
+    return parse_sweep_param(key.strip(), raw, (key.strip(),), ctx)
+
+
+@contextlib.contextmanager
+def executor_for(address: str | None):
+    """A Dask distributed executor for ``address``, or None for the local process pool."""
+    if address is None:
+        yield None
+        return
+    try:
+        from distributed import Client
+    except ImportError:
+        raise OutputError("--scheduler needs Dask: pip install 'tradewar[dist]'") from None
+    try:
+        client = Client(address, timeout="10s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise OutputError(f"--scheduler {address}: cannot connect: {exc}") from None
+    try:
+        yield client.get_executor()
+    finally:
+        client.close()
 
 
 def cmd_trace(args: argparse.Namespace) -> int:
@@ -139,7 +262,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"tradewar: error: {exc}", file=sys.stderr)
         return EXIT_INTERNAL
     except KeyboardInterrupt:
-        print("tradewar: interrupted; finished blocks are kept", file=sys.stderr)
+        print("tradewar: interrupted; finished work is kept (resume a sweep with --resume DIR)",
+              file=sys.stderr)  # fmt: skip
         return EXIT_INTERRUPTED
     except Exception as exc:  # a bug: say so plainly, traceback only on request
         if os.environ.get("TRADEWAR_DEBUG"):

@@ -18,6 +18,32 @@ def wilson(k: int, n: int) -> tuple[float, float, float]:
     return k / n, float(ci.low), float(ci.high)
 
 
+def mean_interval(values: np.ndarray) -> tuple[float, float, float]:
+    """Mean with its normal 95% interval (NaNs for no values; a zero-width one for one)."""
+    values = np.asarray(values, dtype=float)
+    n = values.size
+    if n == 0:
+        return float("nan"), float("nan"), float("nan")
+    mean = float(values.mean())
+    half = 1.959963984540054 * float(values.std(ddof=1)) / np.sqrt(n) if n > 1 else 0.0
+    return mean, mean - half, mean + half
+
+
+def median_interval(values: np.ndarray) -> tuple[float, float, float]:
+    """Median with a distribution-free 95% interval from order statistics.
+
+    The interval runs from the l-th to the (n - l + 1)-th order statistic, where l is the
+    2.5% quantile of Binomial(n, 1/2) (Conover 1999, sec. 3.2); NaNs when there are no values.
+    """
+    values = np.sort(np.asarray(values, dtype=float))
+    n = values.size
+    if n == 0:
+        return float("nan"), float("nan"), float("nan")
+    rank = int(stats.binom.ppf(0.025, n, 0.5))  # 1-based rank of the lower bound
+    low, high = max(rank - 1, 0), min(n - rank, n - 1)
+    return float(np.median(values)), float(values[low]), float(values[high])
+
+
 def median_of_counts(counts: np.ndarray) -> float:
     """The median of values 0, 1, 2, ... given how often each occurs (NaN if none)."""
     n = int(counts.sum())

@@ -84,7 +84,9 @@ def safe_name(name: str) -> str:
     return cleaned or "scenario"
 
 
-def prepare_output(out: str | Path | None, name: str, root: str | Path = "results") -> Path:
+def prepare_output(
+    out: str | Path | None, name: str, root: str | Path = "results", prefix: str = ""
+) -> Path:
     """Create the result folder; never reuse one that already holds anything.
 
     Raises:
@@ -95,7 +97,7 @@ def prepare_output(out: str | Path | None, name: str, root: str | Path = "result
         if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
             raise OutputError(f"{folder}: exists and is not empty; refusing to overwrite results")
     else:
-        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        stamp = prefix + dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
         base = Path(root) / safe_name(name) / stamp
         folder, k = base, 1
         while folder.exists():

@@ -15,7 +15,7 @@ import os
 import platform
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from itertools import islice
@@ -58,13 +58,18 @@ def block_count(runs: int, block_size: int) -> int:
     return -(-runs // block_size)
 
 
-def simulate_block(scenario: Scenario, block: int) -> BlockResult:
-    """Simulate block ``block`` in full and keep the runs that fall within ``scenario.runs``."""
+def simulate_block(scenario: Scenario, block: int, detail: bool = True) -> BlockResult:
+    """Simulate block ``block`` in full and keep the runs that fall within ``scenario.runs``.
+
+    Without ``detail`` only the outcomes come back (sweeps need no trajectories or events).
+    """
     size = scenario.block_size
     first = block * size
     keep = min(size, scenario.runs - first)
     model = simulate_model(scenario, block)
     outcomes = {k: v[:keep] for k, v in model.outcomes().items()}
+    if not detail:
+        return BlockResult(block, first, outcomes, {}, {}, model.channel_names)
     trajectory = {k: v[:, :keep] for k, v in model.trajectory().items()}
     channels = [a.channel_names for a in model.countries]
     events = eventlog.columns(model.log.arrays(), first, keep, model.names, channels,
@@ -77,9 +82,9 @@ def simulate_model(scenario: Scenario, block: int) -> TradeWarModel:
     return TradeWarModel(scenario, scenario.block_size, block_seed(scenario.seed, block)).simulate()
 
 
-def _guarded(scenario: Scenario, block: int) -> BlockResult:
+def _guarded(scenario: Scenario, block: int, detail: bool = True) -> BlockResult:
     try:
-        return simulate_block(scenario, block)
+        return simulate_block(scenario, block, detail)
     except Exception as exc:
         raise BlockError(
             f"block {block} (runs {block * scenario.block_size} onward, "
@@ -92,41 +97,48 @@ def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 
 
-def run_blocks(
-    scenario: Scenario,
-    workers: int | None = None,
-    executor: Executor | None = None,
-    blocks: range | None = None,
-) -> Iterator[BlockResult]:
-    """Yield every block's result in block order.
+Task = tuple[Scenario, int, bool]  # scenario, block, detail
 
-    Blocks run in-process when there is one worker or one block; otherwise on ``executor``
-    (a Dask client's executor, say) or a local process pool of ``workers``. At most two
-    blocks per worker are in flight, so memory stays bounded however many runs there are.
+
+def run_tasks(
+    tasks: Iterable[Task], workers: int | None = None, executor: Executor | None = None
+) -> Iterator[BlockResult]:
+    """Yield each task's block result in task order.
+
+    Tasks run in-process when there is one worker and no executor; otherwise on ``executor``
+    (a Dask client's executor, say) or a local process pool of ``workers``. At most two tasks
+    per worker are in flight, so memory stays bounded however many runs there are.
     """
-    blocks = (
-        blocks if blocks is not None else range(block_count(scenario.runs, scenario.block_size))
-    )
     workers = workers or default_workers()
-    if executor is None and (workers <= 1 or len(blocks) <= 1):
-        for b in blocks:
-            yield _guarded(scenario, b)
+    if executor is None and workers <= 1:
+        for task in tasks:
+            yield _guarded(*task)
         return
     own = executor is None
     if own:
         executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
     try:
-        todo = iter(blocks)
-        pending = deque(executor.submit(_guarded, scenario, b) for b in islice(todo, 2 * workers))
+        todo = iter(tasks)
+        pending = deque(executor.submit(_guarded, *task) for task in islice(todo, 2 * workers))
         while pending:
             result = pending.popleft().result()
             following = next(todo, None)
             if following is not None:
-                pending.append(executor.submit(_guarded, scenario, following))
+                pending.append(executor.submit(_guarded, *following))
             yield result
     finally:
         if own:
             executor.shutdown(wait=True, cancel_futures=True)
+
+
+def run_blocks(
+    scenario: Scenario, workers: int | None = None, executor: Executor | None = None
+) -> Iterator[BlockResult]:
+    """Yield every block of ``scenario`` in block order (see :func:`run_tasks`)."""
+    blocks = block_count(scenario.runs, scenario.block_size)
+    if blocks == 1 and executor is None:
+        workers = 1  # a pool would only add start-up time
+    yield from run_tasks(((scenario, b, True) for b in range(blocks)), workers, executor)
 
 
 class Progress:
@@ -174,7 +186,7 @@ def run_to_folder(
     began = time.time()
     names = scenario.country_names()
     (folder / "scenario.yaml").write_text(dump(scenario), encoding="utf-8")
-    manifest = _manifest_base(scenario, workers, command)
+    manifest = manifest_base(scenario, workers, command)
     summary = WeeklySummary(folder, names, scenario.horizon, scenario.runs)
     headline = Headline(names, scenario.horizon)
     streams = {"runs": CsvStream(folder / "runs.csv"), "events": CsvStream(folder / "events.csv")}
@@ -216,7 +228,7 @@ def run_to_folder(
     return headline.text(tariffs)
 
 
-def _manifest_base(scenario: Scenario, workers: int | None, command: str) -> dict:
+def manifest_base(scenario: Scenario, workers: int | None, command: str) -> dict:
     return {
         "scenario": scenario.name,
         "seed": scenario.seed,

@@ -274,6 +274,75 @@ class CountriesSpec(Spec):
 
 
 @dataclass(frozen=True)
+class SweepParam:
+    """One swept parameter: a list of values, or a range [low, high] (``num`` points on a grid)."""
+
+    key: str
+    values: tuple[float, ...] | None = None
+    low: float | None = None
+    high: float | None = None
+    num: int | None = None
+
+    def spec_text(self) -> str:
+        if self.values is not None:
+            return "[" + ", ".join(f"{v:g}" for v in self.values) + "]"
+        return f"{self.low:g}:{self.high:g}" + (f":{self.num}" if self.num else "")
+
+
+def parse_sweep_param(key: str, raw, path: Path, ctx: Context) -> SweepParam:
+    """A sweep parameter from YAML (``[a, b]`` or ``{low, high, num}``) or ``low:high[:num]``."""
+    if isinstance(raw, str) and ":" in raw:
+        parts = raw.split(":")
+        if len(parts) not in (2, 3):
+            raise ctx.error(path, f"expected low:high or low:high:num, got {raw!r}")
+        raw = dict(zip(("low", "high", "num"), parts, strict=False))
+    if isinstance(raw, list):
+        if not raw:
+            raise ctx.error(path, "an empty list of values")
+        values = tuple(Number().convert(v, (*path, i), ctx) for i, v in enumerate(raw))
+        return SweepParam(key, values=values)
+    raw = mapping(raw, path, ctx)
+    reject_unknown(raw, ("low", "high", "num"), path, ctx)
+    for name in ("low", "high"):
+        if name not in raw:
+            raise ctx.error((*path, name), "required key is missing")
+    low = Number(uncertain=False).convert(raw["low"], (*path, "low"), ctx)
+    high = Number(uncertain=False).convert(raw["high"], (*path, "high"), ctx)
+    if high < low:
+        raise ctx.error(path, f"high {high:g} is below low {low:g}")
+    num = None
+    if "num" in raw:
+        num = Number(1, 10**6, uncertain=False, integer=True).convert(
+            raw["num"], (*path, "num"), ctx
+        )
+    return SweepParam(key, low=low, high=high, num=num)
+
+
+class SweepParamsSpec(Spec):
+    def convert(self, raw, path, ctx):
+        return tuple(parse_sweep_param(str(k), v, (*path, str(k)), ctx)
+                     for k, v in mapping(raw, path, ctx).items())  # fmt: skip
+
+    def dump(self, value):
+        return {p.key: (list(p.values) if p.values is not None else
+                        {"low": p.low, "high": p.high, **({"num": p.num} if p.num else {})})
+                for p in value}  # fmt: skip
+
+
+METHODS = ("grid", "lhs", "sobol", "random")
+
+
+@dataclass(frozen=True)
+class SweepBlock:
+    """Default settings of ``tradewar sweep`` for this scenario (the command line wins)."""
+
+    method: str = spec(Text(choices=METHODS), "lhs", "design")
+    points: int = spec(Number(1, 10**6, uncertain=False, integer=True), 64, "design points")
+    runs_per_point: int = spec(Number(1, 10**7, uncertain=False, integer=True), 200, "runs")
+    parameters: tuple[SweepParam, ...] = spec(SweepParamsSpec(), (), "swept keys and ranges")
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A whole scenario: what runs, for how long, from which seed."""
 
@@ -292,6 +361,7 @@ class Scenario:
     random_events: tuple[Event, ...] = spec(
         ListOf(EventSpec(random=True)), (), "events with a weekly hazard"
     )
+    sweep: SweepBlock = spec(Nested(SweepBlock), factory=SweepBlock, doc="sweep defaults")
 
     def country_names(self) -> list[str]:
         return [c.name for c in self.countries]

@@ -1,0 +1,316 @@
+"""Parameter sweeps: designs, common random numbers, per-point outcomes, Sobol sensitivity.
+
+A sweep varies dotted scenario keys over a design (full grid; Latin hypercube, scrambled
+Sobol' or plain random points from ``scipy.stats.qmc``), runs ``runs_per_point`` replicates
+at every point and summarises each point with 95% intervals. Every point uses the same block
+seeds (common random numbers), so two points with the same values give the same outcomes and
+a difference between points is the parameters' doing.
+
+Finished points are written atomically to ``points/`` as they finish; ``--resume`` skips them,
+and the final files are assembled from them in point order, so an interrupted and resumed
+sweep ends byte for byte like an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import warnings
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy import stats
+from scipy.stats import qmc
+
+from sim.report import mean_interval, median_interval, wilson
+from sim.results import csv_text, write_json_atomic
+from sim.runner import block_count, run_tasks
+from sim.scenario import METHODS, Scenario, ScenarioError, SweepParam, load_text
+
+DESIGN_KEY = 0x5EED  # spawn key of the design's stream, apart from every block's
+
+
+@dataclass(frozen=True)
+class Settings:
+    """A sweep's design: method, points, replicates, parameters and seed."""
+
+    method: str
+    points: int
+    runs_per_point: int
+    params: tuple[SweepParam, ...]
+    seed: int
+
+    def to_json(self) -> dict:
+        return {**asdict(self), "params": [asdict(p) for p in self.params]}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Settings:
+        params = tuple(SweepParam(**{**p, "values": tuple(p["values"]) if p["values"] else None})
+                       for p in data["params"])  # fmt: skip
+        return cls(data["method"], data["points"], data["runs_per_point"], params, data["seed"])
+
+
+def settings_for(scenario: Scenario, method=None, points=None, runs_per_point=None,
+                 params=None, seed=None) -> Settings:  # fmt: skip
+    """The scenario's ``sweep:`` block with any command-line settings on top.
+
+    Parameters given on the command line replace the block's parameters as a whole.
+    """
+    block = scenario.sweep
+    chosen = Settings(
+        method or block.method, points or block.points, runs_per_point or block.runs_per_point,
+        tuple(params) if params else block.parameters,
+        scenario.seed if seed is None else seed,
+    )  # fmt: skip
+    if not chosen.params:
+        raise ScenarioError("nothing to sweep: give --param KEY=SPEC or a sweep: block")
+    if chosen.method not in METHODS:
+        raise ScenarioError(f"unknown sweep method {chosen.method!r} (one of {', '.join(METHODS)})")
+    if chosen.method == "sobol" and chosen.points & (chosen.points - 1):
+        raise ScenarioError(f"--points for sobol must be a power of 2, got {chosen.points}")
+    for p in chosen.params:
+        if chosen.method == "grid" and p.values is None and p.num is None:
+            raise ScenarioError(f"{p.key}: a grid needs a list or low:high:num")
+    return chosen
+
+
+def design(s: Settings) -> np.ndarray:
+    """The design points, ``(P, d)``, in the order they run and are numbered.
+
+    Sobol' designs follow Saltelli (2010): ``n`` points A, ``n`` points B, then for each
+    parameter i the ``n`` points A with column i taken from B, so P = n (d + 2).
+    """
+    d = len(s.params)
+    if s.method == "grid":
+        axes = [p.values if p.values is not None else np.linspace(p.low, p.high, p.num)
+                for p in s.params]  # fmt: skip
+        return np.array(list(itertools.product(*axes)), dtype=float).reshape(-1, d)
+    rng = np.random.default_rng(np.random.SeedSequence(s.seed, spawn_key=(DESIGN_KEY,)))
+    if s.method == "lhs":
+        unit = qmc.LatinHypercube(d=d, rng=rng).random(s.points)
+    elif s.method == "random":
+        unit = rng.random((s.points, d))
+    else:
+        both = qmc.Sobol(d=2 * d, scramble=True, rng=rng).random(s.points)
+        a, b = both[:, :d], both[:, d:]
+        mixed = [np.where(np.arange(d) == i, b, a) for i in range(d)]
+        unit = np.vstack([a, b, *mixed])
+    return np.column_stack([_scale(p, unit[:, k]) for k, p in enumerate(s.params)])
+
+
+def _scale(p: SweepParam, u: np.ndarray) -> np.ndarray:
+    if p.values is not None:  # a list is a set of choices
+        return np.asarray(p.values)[np.minimum((u * len(p.values)).astype(int), len(p.values) - 1)]
+    return p.low + u * (p.high - p.low)
+
+
+def point_overrides(s: Settings, values: np.ndarray, block_size: int) -> list[str]:
+    size = min(block_size, s.runs_per_point)
+    return [*(f"{p.key}={float(v)!r}" for p, v in zip(s.params, values, strict=True)),
+            f"runs={s.runs_per_point}", f"block_size={size}"]  # fmt: skip
+
+
+def check_keys(base: str, source: str, s: Settings) -> None:
+    """Every swept key must exist: try each with its first value before anything runs."""
+    first = design(s)[0]
+    for p, v in zip(s.params, first, strict=True):
+        try:
+            load_text(base, source, [f"{p.key}={float(v)!r}"])
+        except ScenarioError as exc:
+            raise ScenarioError(f"--param {p.key}: {exc}") from None
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+def point_stats(outcomes: dict[str, np.ndarray], names: list[str]) -> dict[str, float]:
+    """Each outcome of one point with its 95% interval: ``X``, ``X_low``, ``X_high``."""
+    n = len(outcomes["first_approacher"])
+    out: dict[str, float] = {}
+
+    def put(name, triple):
+        out[name], out[f"{name}_low"], out[f"{name}_high"] = triple
+
+    for label in (*names, "mutual", "none"):
+        put(f"p_first_{label}", wilson(int(np.sum(outcomes["first_approacher"] == label)), n))
+    put("p_deal", wilson(int(np.sum(~np.isnan(outcomes["deal_week"]))), n))
+    weeks = outcomes["first_approach_week"]
+    put("median_first_approach_week", median_interval(weeks[~np.isnan(weeks)]))
+    for i in names:
+        for j in names:
+            if i != j:
+                put(f"mean_final_tariff_{i}_{j}", mean_interval(outcomes[f"final_tariff_{i}_{j}"]))
+    for i in names:
+        loss = outcomes[f"import_loss_{i}"] + outcomes[f"export_loss_{i}"]
+        put(f"mean_trade_loss_{i}", mean_interval(loss))
+    return out
+
+
+# --------------------------------------------------------------------------- running
+
+
+@dataclass
+class Report:
+    folder: Path
+    points: int
+    failures: list[tuple[int, str]]
+    ranking: str
+
+
+def point_file(folder: Path, p: int, suffix: str) -> Path:
+    return folder / "points" / f"{p:06d}.{suffix}"
+
+
+def finished(folder: Path) -> set[int]:
+    return {int(f.stem) for f in (folder / "points").glob("*.json")}
+
+
+def tasks_for(base: str, s: Settings, values: np.ndarray, todo: list[int], block_size: int,
+              failed: Callable[[int, str], None], order: deque) -> Iterator:  # fmt: skip
+    """(scenario, block, detail) for every block of every point to run, point by point.
+
+    A point whose values make the scenario invalid is reported to ``failed`` and skipped;
+    the point of every task yielded is appended to ``order``.
+    """
+    for p in todo:
+        try:
+            scenario = load_text(base, "scenario.yaml", point_overrides(s, values[p], block_size))
+        except ScenarioError as exc:
+            failed(p, str(exc))
+            continue
+        for b in range(block_count(scenario.runs, scenario.block_size)):
+            order.append(p)
+            yield scenario, b, False
+
+
+def run(folder: Path, *, workers=None, executor=None, runs_detail=False,
+        on_point: Callable[[int], None] | None = None) -> Report:  # fmt: skip
+    """Run (or finish) the sweep set up in ``folder``, then write its result files."""
+    base = (folder / "scenario.yaml").read_text(encoding="utf-8")
+    s = Settings.from_json(json.loads((folder / "sweep.json").read_text(encoding="utf-8")))
+    scenario = load_text(base, "scenario.yaml")
+    names = scenario.country_names()
+    values = design(s)
+    (folder / "points").mkdir(exist_ok=True)
+    todo = [p for p in range(len(values)) if p not in finished(folder)]
+
+    def record(p: int, stats_: dict | None, error: str | None, detail: str = "") -> None:
+        if detail:
+            point_file(folder, p, "csv").write_text(detail, encoding="utf-8")
+        write_json_atomic(point_file(folder, p, "json"), {
+            "point": p, "values": [float(v) for v in values[p]], "stats": stats_, "error": error,
+        })  # fmt: skip
+        if on_point:
+            on_point(p)
+
+    blocks = block_count(s.runs_per_point, min(scenario.block_size, s.runs_per_point))
+    order: deque = deque()
+    failed = lambda p, error: record(p, None, error)  # noqa: E731
+    tasks = tasks_for(base, s, values, todo, scenario.block_size, failed, order)
+    pending: list = []
+    for result in run_tasks(tasks, workers, executor):
+        pending.append(result)
+        p = order.popleft()
+        if len(pending) == blocks:
+            outcomes = {k: np.concatenate([r.outcomes[k] for r in pending])
+                        for k in pending[0].outcomes}  # fmt: skip
+            detail = _runs_text(p, outcomes) if runs_detail else ""
+            record(p, point_stats(outcomes, names), None, detail)
+            pending = []
+    return assemble(folder, s, values, names, runs_detail)
+
+
+def _runs_text(p: int, outcomes: dict[str, np.ndarray]) -> str:
+    n = len(outcomes["first_approacher"])
+    columns = {"point": np.full(n, p), "run": np.arange(n), **outcomes}
+    return ",".join(columns) + "\n" + csv_text(columns)
+
+
+def assemble(folder: Path, s: Settings, values: np.ndarray, names: list[str],
+             runs_detail: bool) -> Report:  # fmt: skip
+    """points.csv (and runs.csv, sensitivity.csv) from the finished points, in point order."""
+    records = [json.loads(point_file(folder, p, "json").read_text()) for p in range(len(values))]
+    outcome_names = next((list(r["stats"]) for r in records if r["stats"]), [])
+    columns = {"point": np.arange(len(values))}
+    for k, p in enumerate(s.params):
+        columns[p.key] = values[:, k]
+    columns["runs"] = np.array([s.runs_per_point if r["stats"] else 0 for r in records])
+    columns["error"] = np.array([r["error"] or "" for r in records], dtype=object).astype(str)
+    for name in outcome_names:
+        columns[name] = np.array([r["stats"][name] if r["stats"] else np.nan for r in records])
+    _write(folder / "points.csv", columns)
+    if runs_detail:
+        _concatenate(
+            folder / "runs.csv", [point_file(folder, p, "csv") for p in range(len(values))]
+        )
+    failures = [(r["point"], r["error"]) for r in records if r["error"]]
+    ranking = ""
+    if s.method == "sobol" and not failures:
+        ranking = sensitivity(folder, s, columns, outcome_names)
+    return Report(folder, len(values), failures, ranking)
+
+
+def _write(path: Path, columns: dict[str, np.ndarray]) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(",".join(columns) + "\n" + csv_text(columns), encoding="utf-8")
+    tmp.replace(path)
+
+
+def _concatenate(path: Path, parts: list[Path]) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as out:
+        header_written = False
+        for part in parts:
+            if not part.exists():
+                continue
+            head, _, body = part.read_text(encoding="utf-8").partition("\n")
+            if not header_written:
+                out.write(head + "\n")
+                header_written = True
+            out.write(body)
+    tmp.replace(path)
+
+
+def sensitivity(folder: Path, s: Settings, columns: dict, outcome_names: list[str]) -> str:
+    """First-order and total Sobol' indices with bootstrap intervals (Saltelli 2010), from
+    per-point outcome estimates (replicates averaged at each point); writes sensitivity.csv
+    and returns a ranking of parameters by total effect."""
+    n, d = s.points, len(s.params)
+    estimates = [o for o in outcome_names if not o.endswith(("_low", "_high"))]
+    rows, ranking = {k: [] for k in SENS_COLUMNS}, []
+    for name in estimates:
+        y = columns[name]
+        if not np.all(np.isfinite(y)) or np.ptp(y) == 0:
+            continue  # undefined (no variance, or blank at some point)
+        f = {"f_A": y[None, :n], "f_B": y[None, n:2 * n],
+             "f_AB": y[2 * n:].reshape(d, 1, n)}  # fmt: skip
+        first, total, ci = _indices(f, n, d, s.seed)
+        for k, p in enumerate(s.params):
+            values = (name, p.key, first[k], ci[0][k], ci[1][k], total[k], ci[2][k], ci[3][k])
+            for col, v in zip(SENS_COLUMNS, values, strict=True):
+                rows[col].append(v)
+        order = np.argsort(-total)
+        ranking.append(f"  {name}: " + " > ".join(
+            f"{s.params[k].key} {total[k]:.2f}" for k in order))  # fmt: skip
+    _write(folder / "sensitivity.csv", {k: np.array(v) for k, v in rows.items()})
+    return "\n".join(ranking)
+
+
+SENS_COLUMNS = ("outcome", "parameter", "first_order", "first_order_low", "first_order_high",
+                "total_order", "total_order_low", "total_order_high")  # fmt: skip
+
+
+def _indices(f: dict, n: int, d: int, seed: int):
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(DESIGN_KEY, 1)))
+    with warnings.catch_warnings():
+        # Degenerate bootstrap samples give NaN intervals, which is what we report.
+        warnings.simplefilter("ignore", (RuntimeWarning, stats.DegenerateDataWarning))
+        result = stats.sobol_indices(func=f, n=n, rng=rng)
+        boot = result.bootstrap(confidence_level=0.95, n_resamples=999)
+    fo, to = boot.first_order.confidence_interval, boot.total_order.confidence_interval
+    row = lambda a: np.reshape(a, (-1, d))[0]  # noqa: E731  (one output: scipy drops the axis)
+    return (row(result.first_order), row(result.total_order),
+            (row(fo.low), row(fo.high), row(to.low), row(to.high)))  # fmt: skip
