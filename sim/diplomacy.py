@@ -194,6 +194,7 @@ class Diplomacy:
         new[r, i, j] -= cut_i
         new[r, j, i] -= cut_j
         new = clip(new)
+        rel.leaks = np.where(deal, 0.0, rel.leaks)  # a deal closes the round; leaks are spent
         rel.pre_deal = np.where(deal, tariff, rel.pre_deal)
         rel.anxiety_at_deal = np.where(deal, anxiety[:, :, None], rel.anxiety_at_deal)
         rel.status[deal] = TRUCE

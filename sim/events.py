@@ -5,6 +5,8 @@ Each kind in :data:`EVENTS` has its parameters and a vectorised ``apply(world, i
 the acting country, ``j`` the partner (or None), and ``hit`` a boolean ``(R,)`` mask of the
 runs in which the event happens (all of them for a scheduled event; those whose weekly draw
 fell under the hazard for a random one). Parameters may be drawn per run, so they broadcast.
+``apply`` may return the runs in which the event actually took effect (for the event log);
+None means all of ``hit``.
 
 Tariff events bypass policies and truces, as an executive order does; they are clipped to the
 country's [floor, cap] like any tariff.
@@ -74,9 +76,10 @@ def resolve_change(world, i: int, j: int | None, hit, delta) -> None:
     agent.resolve = np.maximum(agent.resolve + np.where(hit, _per_run(delta, hit), 0.0), 0.0)
 
 
-def forced_talks(world, i: int, j: int, hit) -> None:
-    """Talks between ``i`` and ``j`` are scheduled from outside (a summit, a mediator)."""
-    world.relations.force_talks(i, j, hit, world.week)
+def forced_talks(world, i: int, j: int, hit) -> np.ndarray:
+    """Talks between ``i`` and ``j`` are scheduled from outside (a summit, a mediator), in
+    the runs where the pair is in conflict; returns those runs."""
+    return world.relations.force_talks(i, j, hit, world.week)
 
 
 EVENTS: dict[str, EventKind] = {

@@ -125,10 +125,11 @@ class TradeWarModel(mesa.Model):
 
     def step(self) -> None:
         t, e, d = self.week, self.economy, self.diplomacy
-        # Every draw of the week, in fixed shapes, so paired runs share random numbers.
-        u_events = self.gen.random((self.R, len(self.random_events)))
+        # Every draw of the week, in fixed shapes, so paired runs share random numbers; the
+        # random events' draws come last, so adding one leaves every other draw unchanged.
         u = self.gen.random((6, self.R, self.N, self.N))
         shock = self.gen.standard_normal((self.R, self.N))
+        u_events = self.gen.random((self.R, len(self.random_events)))
         self._apply_events(t, u_events)
         self.agents.do("assess", economy.observe(e, self.structure))
         moves = e.tariff - self.seen
@@ -152,9 +153,11 @@ class TradeWarModel(mesa.Model):
 
     def _set_tariffs(self, t: int, new: np.ndarray, log: bool) -> None:
         e = self.economy
-        raised = new > e.tariff
-        if log:  # moves under a point are drift, not events; steps.csv has every value
-            self.log.add_pairs("escalation", t, new >= e.tariff + 1.0, v1=e.tariff, v2=new)
+        # A move of a point or more is an escalation (or relief); smaller ones are drift:
+        # steps.csv has every value, events.csv and the calm_weeks condition see only these.
+        raised = new >= e.tariff + 1.0
+        if log:
+            self.log.add_pairs("escalation", t, raised, v1=e.tariff, v2=new)
             self.log.add_pairs("relief", t, new <= e.tariff - 1.0, v1=e.tariff, v2=new)
         self.last_raise = np.where(raised, t, self.last_raise)
         e.tariff = new
@@ -172,7 +175,8 @@ class TradeWarModel(mesa.Model):
         for ev, hit, chance in due:
             i = self.names.index(ev.country)
             j = self.names.index(ev.partner) if ev.partner is not None else None
-            EVENTS[ev.kind].apply(self, i, j, hit, **ev.params)
+            acted = EVENTS[ev.kind].apply(self, i, j, hit, **ev.params)
+            hit = hit if acted is None else acted
             first = next(iter(ev.params.values()), np.nan)
             value = np.broadcast_to(np.asarray(first, dtype=float), (self.R,))[hit]
             self.log.add(ev.kind, t, np.nonzero(hit)[0], i, -1 if j is None else j,

@@ -120,32 +120,45 @@ def nash_utilities(t: Table, share_i):
     return a_i * share_i - b_i * (1 - share_i) ** 2, a_j * (1 - share_i) - b_j * share_i**2
 
 
+def nash_feasible(t: Table) -> tuple[np.ndarray, np.ndarray]:
+    """The shares s where both sides gain, ``(low, high)``; empty where ``low >= high``.
+
+    ``u_i(s) = a_i s - b_i (1 - s)^2`` is positive above the smaller root of the quadratic,
+    ``(a + 2b - sqrt(a^2 + 4ab)) / 2b``; ``u_j(s) = a_j (1 - s) - b_j s^2`` is positive below
+    ``(sqrt(a^2 + 4ab) - a) / 2b``. With b = 0 the bounds are 0 and 1.
+    """
+    a_i, b_i, a_j, b_j = _nash_terms(t)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        low = np.where(b_i > 0, (a_i + 2 * b_i - np.sqrt(a_i**2 + 4 * a_i * b_i)) / (2 * b_i), 0.0)
+        high = np.where(b_j > 0, (np.sqrt(a_j**2 + 4 * a_j * b_j) - a_j) / (2 * b_j), 1.0)
+    return np.clip(low, 0.0, 1.0), np.clip(high, 0.0, 1.0)
+
+
 def nash(t: Table) -> tuple[np.ndarray, np.ndarray]:
     """Maximise the Nash (1950) product of both sides' gains over no deal (the disagreement
     point, worth 0), over i's share of the pie; one L-BFGS-B call per week for every pair
-    that settles. Where no split leaves both sides better off, the pie is split equally.
+    that settles, each searched within the shares where both sides gain. Where no share
+    leaves both sides better off, the pie is split equally (a fallback, not Nash's answer).
     """
     a_i, b_i, a_j, b_j = _nash_terms(t)
-    tiny = 1e-12
+    low, high = nash_feasible(t)
+    ok = high - low > 1e-9
+    share = np.full(a_i.shape, 0.5)
+    if ok.any():
+        a_i, b_i, a_j, b_j = a_i[ok], b_i[ok], a_j[ok], b_j[ok]
+        margin = 1e-9 * (high[ok] - low[ok])
+        bounds = list(zip(low[ok] + margin, high[ok] - margin, strict=True))
 
-    def neg_log_product(s):
-        u_i = a_i * s - b_i * (1 - s) ** 2
-        u_j = a_j * (1 - s) - b_j * s**2
-        ui, uj = np.maximum(u_i, tiny), np.maximum(u_j, tiny)
-        grad = -(
-            (a_i + 2 * b_i * (1 - s)) / ui * (u_i > tiny) + (-a_j - 2 * b_j * s) / uj * (u_j > tiny)
-        )
-        return -np.sum(np.log(ui) + np.log(uj)), grad
+        def neg_log_product(s):
+            u_i = a_i * s - b_i * (1 - s) ** 2
+            u_j = a_j * (1 - s) - b_j * s**2
+            grad = (a_i + 2 * b_i * (1 - s)) / u_i - (a_j + 2 * b_j * s) / u_j
+            return -np.sum(np.log(u_i) + np.log(u_j)), -grad
 
-    if a_i.size == 0:
-        share = np.zeros(0)
-    else:
-        start = np.full(a_i.shape, 0.5)
+        start = 0.5 * (low[ok] + high[ok])
         result = optimize.minimize(neg_log_product, start, jac=True, method="L-BFGS-B",
-                                   bounds=[(0.0, 1.0)] * a_i.size)  # fmt: skip
-        share = result.x
-        u_i, u_j = nash_utilities(t, share)
-        share = np.where((u_i > 0) & (u_j > 0), share, 0.5)
+                                   bounds=bounds)  # fmt: skip
+        share[ok] = result.x
     pie = 2.0 * t.cut
     return (1.0 - share) * pie, share * pie
 
@@ -198,9 +211,12 @@ class Relations:
         self.status[agreed] = SCHEDULED
         self.clock = np.where(agreed, opens, self.clock)
 
-    def force_talks(self, i: int, j: int, hit: np.ndarray, week: int) -> None:
-        """Schedule talks for pair (i, j) in the runs ``hit`` where it is in conflict."""
+    def force_talks(self, i: int, j: int, hit: np.ndarray, week: int) -> np.ndarray:
+        """Schedule talks for pair (i, j) in the runs ``hit`` where it is in conflict; returns
+        those runs."""
         mask = np.zeros(self.status.shape, dtype=bool)
-        mask[:, i, j] = mask[:, j, i] = hit & (self.status[:, i, j] == CONFLICT)
+        effective = hit & (self.status[:, i, j] == CONFLICT)
+        mask[:, i, j] = mask[:, j, i] = effective
         self.proposes = np.where(mask, 0.5, self.proposes)
         self.schedule(mask, week)
+        return effective

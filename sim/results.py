@@ -1,6 +1,6 @@
 """Result files: CSV writers that stream block by block, the weekly summary, the manifest.
 
-The CSV contract (docs/results.md has every column with its unit):
+The CSV contract (README.md, "Result files", has every column with its unit):
 
 * ``runs.csv``: one row per run, outcomes then drawn parameters; a blank cell is an event
   that never happened (a week) or a quantity that does not exist (a deal tariff without deal);

@@ -180,7 +180,7 @@ class Country:
     resolve: Num = spec(Number(0.0), 0.5, "anxiety this country can bear before it gives way")
     face_cost: Num = spec(Number(0.0), 0.0, "anxiety-equivalent cost of being seen to ask")
     memory: Num = spec(Number(0.0, 0.999), 0.6, "anxiety memory rho: A <- rho A + (1-rho) p")
-    noise: Num = spec(Number(1e-6), 0.05, "logit noise of approach and acceptance choices")
+    noise: Num = spec(Number(1e-6), 0.05, "logit noise of approach, acceptance, renewal")
     policy: Kinded = spec(PolicySpec(), Kinded("fixed", {"cap": 1000.0}), "tariff policy")
     pressures: dict[str, PressureChannel] = spec(MapOf(PressureSpec()), factory=dict, doc="")
     channels: dict[str, ApproachChannel] = spec(
@@ -401,6 +401,8 @@ def _cross_check(s: Scenario, ctx: Context) -> None:
     for c in s.countries:
         base = ("countries", c.name)
         others = [n for n in names if n != c.name]
+        if not c.channels:
+            raise ctx.error((*base, "channels"), "needs at least one way to ask for talks")
         for field_name in ("imports", "tariff"):
             given = getattr(c, field_name)
             for partner in given:
@@ -433,6 +435,8 @@ def _cross_check(s: Scenario, ctx: Context) -> None:
             raise ctx.error((*base, "partner"), f"{ev.partner!r} is not a partner of {ev.country}")
         if ev.week is not None and ev.week >= s.horizon:
             raise ctx.error((*base, "week"), f"week {ev.week} is past the horizon ({s.horizon})")
+        if ev.week is None and ev.from_week >= s.horizon:
+            raise ctx.error((*base, "from_week"), f"week {ev.from_week} is past the horizon")
         if ev.to_week is not None and ev.to_week <= ev.from_week:
             raise ctx.error((*base, "to_week"), "must be after from_week")
 

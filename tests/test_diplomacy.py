@@ -10,7 +10,7 @@ from sim.cli import main
 from sim.eventlog import CODE
 from sim.events import EVENTS
 from sim.model import TradeWarModel
-from sim.scenario import load_text
+from sim.scenario import ScenarioError, load_text
 from sim.trace import EVENT_MARK, story
 
 CHANNELS = """\
@@ -172,3 +172,16 @@ def test_trace_tells_the_same_story_as_events_csv(small_path, tmp_path, capsys):
     assert capsys.readouterr().out.startswith("run 3 of small")
     assert main(["trace", str(out), "--run", "150"]) == 2  # no such run
     assert main(["trace", str(tmp_path), "--run", "0"]) == 2  # not a result folder
+
+
+def test_a_random_event_that_never_fires_changes_nothing_else():
+    quiet = SMALL + ("random_events:\n  - {kind: market_shock, country: A, hazard: 0.0, "
+                     "size: -0.5}\n")  # fmt: skip
+    with_event = model(runs=200, text=quiet).simulate().outcomes()
+    without = model(runs=200).simulate().outcomes()
+    assert all(np.array_equal(with_event[k], without[k]) for k in without)
+
+
+def test_a_country_needs_a_way_to_ask():
+    with pytest.raises(ScenarioError, match="at least one way to ask"):
+        load_text(SMALL, "s.yaml", ["countries.A.channels={}"])

@@ -62,3 +62,23 @@ def test_nash_maximises_the_product_found_by_brute_force():
     product = np.where((u_i > 0) & (u_j > 0), u_i * u_j, -np.inf)
     best = grid[np.argmax(product, axis=0), 0]
     assert np.allclose(share, best, atol=1e-3)
+
+
+def test_nash_finds_a_bargain_away_from_the_middle():
+    # Both sides gain only for shares in about [0.08, 0.43]: the answer is not an equal split.
+    t = table(anxiety_i=0.5, resolve_i=0.05, anxiety_j=0.1, resolve_j=0.3,
+              tariff_ij=100.0, tariff_ji=100.0, cut=50.0)  # fmt: skip
+    cut_i, cut_j = DEAL_RULES["nash"].func(t)
+    share = cut_j[0] / 100.0
+    grid = np.linspace(0, 1, 200001)
+    u_i, u_j = nash_utilities(t, grid)
+    best = grid[np.argmax(np.where((u_i > 0) & (u_j > 0), u_i * u_j, -np.inf))]
+    assert 0.08 < share < 0.43 and share == pytest.approx(best, abs=1e-4)
+
+
+def test_nash_splits_equally_only_when_no_share_helps_both():
+    t = table(anxiety_i=0.01, resolve_i=5.0, anxiety_j=0.01, resolve_j=5.0)
+    u_i, u_j = nash_utilities(t, np.linspace(0, 1, 1001))
+    assert not np.any((u_i > 0) & (u_j > 0))
+    cut_i, cut_j = DEAL_RULES["nash"].func(t)
+    assert cut_i[0] == cut_j[0] == 50.0
