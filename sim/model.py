@@ -61,6 +61,7 @@ class TradeWarModel(mesa.Model):
         self.R, self.N = replicates, len(scenario.countries)
         self.week = 0
         self.gen = np.random.default_rng(child_seed(ss, 1))
+        self.event_gen = np.random.default_rng(child_seed(ss, 3))
         realised, self.draws = realise(scenario, replicates, child_seed(ss, 0))
         self.countries = [
             CountryAgent(self, i, c, replicates) for i, c in enumerate(realised.countries)
@@ -126,10 +127,10 @@ class TradeWarModel(mesa.Model):
     def step(self) -> None:
         t, e, d = self.week, self.economy, self.diplomacy
         # Every draw of the week, in fixed shapes, so paired runs share random numbers; the
-        # random events' draws come last, so adding one leaves every other draw unchanged.
+        # random events draw from a stream of their own, so adding one changes no other draw.
         u = self.gen.random((6, self.R, self.N, self.N))
         shock = self.gen.standard_normal((self.R, self.N))
-        u_events = self.gen.random((self.R, len(self.random_events)))
+        u_events = self.event_gen.random((self.R, len(self.random_events)))
         self._apply_events(t, u_events)
         self.agents.do("assess", economy.observe(e, self.structure))
         moves = e.tariff - self.seen
