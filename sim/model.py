@@ -222,6 +222,16 @@ class TradeWarModel(mesa.Model):
         self.running = False
         return self
 
+    def release(self) -> None:
+        """Let the model be garbage-collected once the caller drops it.
+
+        Mesa 3.3 keeps every model alive through a class-level id counter keyed by model
+        (mesa issue #3179, fixed in later releases); a worker simulating thousands of blocks
+        would grow by megabytes per block.
+        """
+        self.remove_all_agents()
+        getattr(mesa.Agent, "_ids", {}).pop(self, None)
+
     def trajectory(self) -> dict[str, np.ndarray]:
         """Recorded weekly state, each ``(weeks, R, ...)``: week w is the end of week w."""
         return {k: np.stack(v) for k, v in self.record.items()}

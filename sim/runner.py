@@ -68,12 +68,13 @@ def simulate_block(scenario: Scenario, block: int, detail: bool = True) -> Block
     keep = min(size, scenario.runs - first)
     model = simulate_model(scenario, block)
     outcomes = {k: v[:keep] for k, v in model.outcomes().items()}
-    if not detail:
-        return BlockResult(block, first, outcomes, {}, {}, model.channel_names)
-    trajectory = {k: v[:, :keep] for k, v in model.trajectory().items()}
-    channels = [a.channel_names for a in model.countries]
-    events = eventlog.columns(model.log.arrays(), first, keep, model.names, channels,
-                              scenario.start_date)  # fmt: skip
+    trajectory, events = {}, {}
+    if detail:
+        trajectory = {k: v[:, :keep] for k, v in model.trajectory().items()}
+        channels = [a.channel_names for a in model.countries]
+        events = eventlog.columns(model.log.arrays(), first, keep, model.names, channels,
+                                  scenario.start_date)  # fmt: skip
+    model.release()
     return BlockResult(block, first, outcomes, trajectory, events, model.channel_names)
 
 

@@ -139,3 +139,28 @@ def test_python_dash_m_sim_runs_the_cli(small_path, tmp_path):
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "P(first approach: A)" in done.stdout and (out / "manifest.json").exists()
+
+
+def test_simulated_blocks_do_not_accumulate_in_memory(small_path, monkeypatch):
+    # Mesa 3.3 keeps models alive through a class-level registry (mesa #3179); a worker that
+    # simulates thousands of blocks must not keep them all.
+    import gc
+    import weakref
+
+    from sim import runner
+    from sim.scenario import load
+
+    made = []
+    real = runner.simulate_model
+
+    def spy(scenario, block):
+        model = real(scenario, block)
+        made.append(weakref.ref(model))
+        return model
+
+    monkeypatch.setattr(runner, "simulate_model", spy)
+    scenario = load(small_path)
+    for block in range(3):
+        runner.simulate_block(scenario, block)
+    gc.collect()
+    assert len(made) == 3 and all(ref() is None for ref in made)
