@@ -24,7 +24,8 @@ import numpy as np
 
 from sim.negotiation import STATUSES
 
-PERCENTILES = (5, 50, 95)
+PERCENTILES = (5, 25, 50, 75, 95)
+SUMMARY_COLUMNS = ("week", "date", "country", "quantity", "mean", *(f"p{q}" for q in PERCENTILES))
 
 
 class OutputError(ValueError):
@@ -161,19 +162,18 @@ class WeeklySummary:
         week_idx = np.arange(self.weeks)
         last_median = {}
         with open(path, "w", encoding="utf-8", newline="") as out:
-            out.write("week,date,country,quantity,mean,p5,p50,p95\n")
+            out.write(",".join(SUMMARY_COLUMNS) + "\n")
             for q, (country, name) in enumerate(self.quantities):
                 mean, pct = self._stats(q)
-                last_median[f"{country}.{name}"] = float(pct[1, -1])
+                last_median[f"{country}.{name}"] = float(pct[PERCENTILES.index(50), -1])
                 # Trajectories are stored as float32: print no more digits than they hold.
-                out.write(csv_text(self._rows(week_idx, dates, country, name, mean, *pct), 7))
+                out.write(csv_text(self._rows(week_idx, dates, country, name, mean, pct), 7))
             total = self.runs * self.pairs_per_country
             for i, country in enumerate(self.names):
                 for s, status in enumerate(STATUSES):
                     share = self.status_counts[:, i, s] / total
-                    blank = np.full(self.weeks, np.nan)
-                    rows = self._rows(week_idx, dates, country, f"share_{status}", share,
-                                      blank, blank, blank)  # fmt: skip
+                    blank = np.full((len(PERCENTILES), self.weeks), np.nan)
+                    rows = self._rows(week_idx, dates, country, f"share_{status}", share, blank)
                     out.write(csv_text(rows, 7))
         return last_median
 
@@ -188,12 +188,12 @@ class WeeklySummary:
         return np.concatenate(means), np.concatenate(pcts, axis=1)
 
     @staticmethod
-    def _rows(weeks, dates, country, quantity, mean, p5, p50, p95) -> dict[str, np.ndarray]:
+    def _rows(weeks, dates, country, quantity, mean, pct) -> dict[str, np.ndarray]:
         n = len(weeks)
-        return {
-            "week": weeks, "date": dates, "country": np.full(n, country),
-            "quantity": np.full(n, quantity), "mean": mean, "p5": p5, "p50": p50, "p95": p95,
-        }  # fmt: skip
+        cols = {"week": weeks, "date": dates, "country": np.full(n, country),
+                "quantity": np.full(n, quantity), "mean": mean}  # fmt: skip
+        cols.update({f"p{q}": row for q, row in zip(PERCENTILES, pct, strict=True)})
+        return cols
 
     def discard(self) -> None:
         del self.data
