@@ -1,4 +1,4 @@
-"""The ``tradewar`` command line: ``run``, ``sweep``, ``trace`` and ``validate``.
+"""The ``tradewar`` command line: run, sweep, summarize, plot, trace, validate.
 
 Exit codes: 0 success, 1 internal error, 2 bad input or usage, 130 interrupted. Every error a
 user can cause is one line on stderr naming the file, line and key; no traceback.
@@ -91,6 +91,11 @@ def build_parser() -> argparse.ArgumentParser:
     trace.add_argument("folder", help="a result folder written by tradewar run")
     trace.add_argument("--run", type=_seed, required=True, help="run number (0-based)")
     trace.set_defaults(func=cmd_trace)
+
+    summarize = sub.add_parser("summarize", help="the headline of a result folder, from its CSVs")
+    summarize.add_argument("folder", help="a run or sweep folder")
+    summarize.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    summarize.set_defaults(func=cmd_summarize)
 
     validate = sub.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("scenarios", nargs="+", help="scenario YAML files")
@@ -221,6 +226,13 @@ def executor_for(address: str | None):
         client.close()
 
 
+def cmd_summarize(args: argparse.Namespace) -> int:
+    from sim.summarize import summarize
+
+    print(summarize(args.folder, args.format))
+    return EXIT_OK
+
+
 def cmd_trace(args: argparse.Namespace) -> int:
     from sim.trace import story  # only trace needs it
 
@@ -261,6 +273,9 @@ def main(argv: list[str] | None = None) -> int:
     except BlockError as exc:
         print(f"tradewar: error: {exc}", file=sys.stderr)
         return EXIT_INTERNAL
+    except BrokenPipeError:  # `tradewar summarize DIR | head`: the reader left; fine
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except KeyboardInterrupt:
         print("tradewar: interrupted; finished work is kept (resume a sweep with --resume DIR)",
               file=sys.stderr)  # fmt: skip

@@ -14,18 +14,18 @@ Formatting is deterministic (``%.10g``), so the same runs give byte-identical fi
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from sim.negotiation import STATUSES
-
-PERCENTILES = (5, 25, 50, 75, 95)
-SUMMARY_COLUMNS = ("week", "date", "country", "quantity", "mean", *(f"p{q}" for q in PERCENTILES))
 
 
 class OutputError(ValueError):
@@ -118,88 +118,6 @@ def write_json_atomic(path: Path, data: dict) -> None:
     os.replace(tmp, path)
 
 
-# --------------------------------------------------------------------------- summary
-
-
-class WeeklySummary:
-    """Per-week distributions over runs, kept on disk so memory does not grow with runs.
-
-    Trajectories go to a float32 memory map (quantity, week, run) block by block; the
-    percentiles are exact and the same whatever order the blocks arrive in.
-    """
-
-    def __init__(self, folder: Path, names: list[str], weeks: int, runs: int) -> None:
-        self.names, self.weeks, self.runs = names, weeks, runs
-        n = len(names)
-        self.quantities: list[tuple[str, str]] = []  # (country, quantity)
-        for i, a in enumerate(names):
-            self.quantities += [(a, f"tariff_on_{b}") for j, b in enumerate(names) if j != i]
-            self.quantities += [(a, q) for q in ("pressure", "anxiety", "market_drawdown")]
-        self.path = folder / ".trajectories.tmp"
-        self.data = np.lib.format.open_memmap(
-            self.path, mode="w+", dtype=np.float32, shape=(len(self.quantities), weeks, runs)
-        )
-        self.status_counts = np.zeros((weeks, n, len(STATUSES)))
-        self.pairs_per_country = n - 1
-
-    def add(self, first_run: int, trajectory: dict[str, np.ndarray]) -> None:
-        n = len(self.names)
-        stop = first_run + trajectory["pressure"].shape[1]
-        rows = []
-        for i in range(n):
-            rows += [trajectory["tariff"][:, :, i, j] for j in range(n) if j != i]
-            rows += [trajectory[k][:, :, i] for k in ("pressure", "anxiety", "drawdown")]
-        for q, row in enumerate(rows):
-            self.data[q, :, first_run:stop] = row
-        status = trajectory["status"]  # (weeks, R, N, N)
-        offdiag = ~np.eye(n, dtype=bool)
-        for s in range(len(STATUSES)):
-            self.status_counts[:, :, s] += ((status == s) & offdiag).sum(axis=(1, 3))
-
-    def write(self, path: Path, start: dt.date) -> dict[str, float]:
-        """Write summary.csv; return the median of each quantity in the last week."""
-        dates = week_dates(start, self.weeks)
-        week_idx = np.arange(self.weeks)
-        last_median = {}
-        with open(path, "w", encoding="utf-8", newline="") as out:
-            out.write(",".join(SUMMARY_COLUMNS) + "\n")
-            for q, (country, name) in enumerate(self.quantities):
-                mean, pct = self._stats(q)
-                last_median[f"{country}.{name}"] = float(pct[PERCENTILES.index(50), -1])
-                # Trajectories are stored as float32: print no more digits than they hold.
-                out.write(csv_text(self._rows(week_idx, dates, country, name, mean, pct), 7))
-            total = self.runs * self.pairs_per_country
-            for i, country in enumerate(self.names):
-                for s, status in enumerate(STATUSES):
-                    share = self.status_counts[:, i, s] / total
-                    blank = np.full((len(PERCENTILES), self.weeks), np.nan)
-                    rows = self._rows(week_idx, dates, country, f"share_{status}", share, blank)
-                    out.write(csv_text(rows, 7))
-        return last_median
-
-    def _stats(self, q: int) -> tuple[np.ndarray, np.ndarray]:
-        """Mean and percentiles per week, reading a few million values at a time."""
-        step = max(1, (1 << 22) // self.runs)
-        means, pcts = [], []
-        for w0 in range(0, self.weeks, step):
-            values = np.asarray(self.data[q, w0 : w0 + step], dtype=np.float64)
-            means.append(values.mean(axis=1))
-            pcts.append(np.percentile(values, PERCENTILES, axis=1))
-        return np.concatenate(means), np.concatenate(pcts, axis=1)
-
-    @staticmethod
-    def _rows(weeks, dates, country, quantity, mean, pct) -> dict[str, np.ndarray]:
-        n = len(weeks)
-        cols = {"week": weeks, "date": dates, "country": np.full(n, country),
-                "quantity": np.full(n, quantity), "mean": mean}  # fmt: skip
-        cols.update({f"p{q}": row for q, row in zip(PERCENTILES, pct, strict=True)})
-        return cols
-
-    def discard(self) -> None:
-        del self.data
-        self.path.unlink(missing_ok=True)
-
-
 def step_columns(result, names: list[str], start: dt.date) -> dict:
     """steps.csv columns for one block: a row per run, week and country (in that order).
 
@@ -233,3 +151,117 @@ def step_columns(result, names: list[str], start: dt.date) -> dict:
     for k, channel in enumerate(result.channels):
         cols[f"channel_{channel}"] = flat(trajectory["channels"][..., k].astype(np.float64))
     return cols
+
+
+# --------------------------------------------------------------------------- loading back
+
+TABLES = ("runs", "events", "summary", "steps", "points", "sensitivity")
+
+
+@dataclass
+class Results:
+    """A result folder read back: its tables, its manifest, and whether it is complete.
+
+    ``tables`` maps a file's stem (``runs``, ``events``, ``summary``, ``steps``, ``points``,
+    ``sensitivity``) to a pandas DataFrame when pandas is installed (or asked for), else to a
+    numpy structured array; attribute access (``results.runs``) works for each.
+    """
+
+    folder: Path
+    kind: str  # "run" or "sweep"
+    manifest: dict | None
+    complete: bool
+    problem: str  # why the folder is incomplete ("" when complete)
+    tables: dict
+
+    def __getattr__(self, name: str):
+        tables = self.__dict__.get("tables", {})
+        if name in tables:
+            return tables[name]
+        raise AttributeError(f"{name!r}: this folder has no {name}.csv (it has {sorted(tables)})")
+
+
+def load(folder: str | Path, pandas: bool | None = None) -> Results:
+    """Read a result folder written by ``tradewar run`` or ``tradewar sweep``.
+
+    Args:
+        folder: the result folder.
+        pandas: DataFrames (True), numpy structured arrays (False), or DataFrames when pandas
+            can be imported (None).
+
+    Raises:
+        OutputError: ``folder`` is not a result folder.
+    """
+    folder = Path(folder)
+    if not (folder / "scenario.yaml").is_file():
+        raise OutputError(f"{folder}: not a tradewar result folder (no scenario.yaml)")
+    manifest, problem = _manifest(folder)
+    use_pandas = _pandas_wanted(pandas)
+    tables = {}
+    for name in TABLES:
+        path = folder / f"{name}.csv"
+        if path.is_file():
+            header, rows, torn = _read_rows(path)
+            if torn:
+                problem = problem or f"{path.name} ends in a partial row (dropped)"
+            tables[name] = _table(header, rows, use_pandas)
+    kind = "sweep" if (folder / "sweep.json").is_file() else "run"
+    return Results(folder, kind, manifest, not problem, problem, tables)
+
+
+def _manifest(folder: Path) -> tuple[dict | None, str]:
+    path = folder / "manifest.json"
+    if not path.is_file():
+        return None, "no manifest.json: the run never finished (it was killed or is running)"
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        return None, f"manifest.json is unreadable: {exc}"
+    if manifest.get("complete") is not True:
+        done = manifest.get("runs_done")
+        why = manifest.get("error", "stopped early")
+        return manifest, f"manifest says incomplete ({why}" + (
+            f"; {done} runs done)" if done is not None else ")"
+        )
+    return manifest, ""
+
+
+def _pandas_wanted(pandas: bool | None) -> bool:
+    if pandas is False:
+        return False
+    try:
+        import pandas as _  # noqa: F401
+    except ImportError:
+        if pandas:
+            raise OutputError("pandas is not installed: pip install pandas") from None
+        return False
+    return True
+
+
+def _read_rows(path: Path) -> tuple[list[str], list[list[str]], bool]:
+    """Header and rows; a last line without its newline (a killed writer) is dropped."""
+    text = path.read_text(encoding="utf-8")
+    torn = bool(text) and not text.endswith("\n")
+    if torn:
+        text = text[: text.rfind("\n") + 1]
+    rows = list(csv.reader(io.StringIO(text)))
+    return (rows[0] if rows else []), rows[1:], torn
+
+
+def _table(header: list[str], rows: list[list[str]], use_pandas: bool):
+    columns = {}
+    for k, name in enumerate(header):
+        cells = [row[k] for row in rows]
+        try:
+            columns[name] = np.array([float(c) if c else np.nan for c in cells], dtype=float)
+        except ValueError:
+            columns[name] = np.array(cells, dtype=str)
+    if use_pandas:
+        import pandas
+
+        return pandas.DataFrame(columns, columns=header)
+    dtype = [(name, col.dtype) for name, col in columns.items()]
+    out = np.zeros(len(rows), dtype=dtype)
+    for name, col in columns.items():
+        out[name] = col
+    return out

@@ -26,8 +26,9 @@ import numpy as np
 from sim import eventlog
 from sim.model import TradeWarModel
 from sim.report import Headline
-from sim.results import CsvStream, WeeklySummary, step_columns, write_json_atomic
+from sim.results import CsvStream, step_columns, write_json_atomic
 from sim.scenario import Scenario, dump
+from sim.weekly import WeeklySummary
 
 
 @dataclass(frozen=True)
