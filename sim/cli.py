@@ -65,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                      help="override a scenario value, e.g. countries.US.face_cost=0.3")  # fmt: skip
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument("--plot", action="store_true", help="write figures to DIR/plots afterwards")
     run.set_defaults(func=cmd_run)
 
     sweep = sub.add_parser("sweep", help="run a design of parameter points, with sensitivity")
@@ -97,6 +98,11 @@ def build_parser() -> argparse.ArgumentParser:
     summarize.add_argument("--format", choices=("table", "csv", "json"), default="table")
     summarize.set_defaults(func=cmd_summarize)
 
+    plot = sub.add_parser("plot", help="PNG figures of a result folder (needs the plot extra)")
+    plot.add_argument("folder", help="a run or sweep folder")
+    plot.add_argument("--out", help="where the PNGs go (default DIR/plots)")
+    plot.set_defaults(func=cmd_plot)
+
     validate = sub.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("scenarios", nargs="+", help="scenario YAML files")
     validate.add_argument("--set", dest="overrides", action="append", default=[],
@@ -123,6 +129,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     )  # fmt: skip
     print(f"results: {folder}")
     print(text)
+    if args.plot:
+        from sim.plots import plot_folder
+
+        for path in plot_folder(folder):
+            print(f"figure: {path}")
     return EXIT_OK
 
 
@@ -224,6 +235,14 @@ def executor_for(address: str | None):
         yield client.get_executor()
     finally:
         client.close()
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    from sim.plots import plot_folder
+
+    for path in plot_folder(args.folder, args.out):
+        print(path)
+    return EXIT_OK
 
 
 def cmd_summarize(args: argparse.Namespace) -> int:

@@ -1,0 +1,266 @@
+"""``tradewar plot DIR``: figures from a result folder's CSVs (matplotlib, the ``plot`` extra).
+
+Run folders get a tariff fan chart per ordered pair, first-approach timing, status shares over
+time and, when steps.csv is there, each country's pressure by channel. Sweep folders get each
+outcome against a swept parameter (one parameter), a heatmap (two), panels per parameter
+(more), and the Sobol' indices with their intervals.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+
+from sim.results import OutputError, load
+from sim.summarize import _column
+
+STATUS_COLORS = {"conflict": "#c0392b", "scheduled": "#f39c12", "talks": "#2980b9",
+                 "truce": "#27ae60"}  # fmt: skip
+
+
+class PlotError(OutputError):
+    """Plots cannot be made (matplotlib is missing)."""
+
+
+def _pyplot():
+    try:
+        import matplotlib
+    except ImportError:
+        raise PlotError("plots need matplotlib: pip install 'tradewar[plot]'") from None
+    matplotlib.use("Agg")  # files only, never a window
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_folder(folder, out=None) -> list[Path]:
+    """Write the folder's figures as PNG files to ``out`` (default DIR/plots); their paths."""
+    plt = _pyplot()
+    results = load(folder, pandas=False)
+    out = Path(out) if out is not None else Path(folder) / "plots"
+    out.mkdir(parents=True, exist_ok=True)
+    makers = SWEEP_FIGURES if results.kind == "sweep" else RUN_FIGURES
+    written = []
+    for name, maker in makers:
+        fig = maker(plt, results)
+        if fig is None:
+            continue
+        path = out / f"{name}.png"
+        fig.savefig(path, dpi=110, bbox_inches="tight")
+        plt.close(fig)
+        written.append(path)
+    return written
+
+
+# --------------------------------------------------------------------------- run folders
+
+
+def _dates(table) -> np.ndarray:
+    return np.array([dt.date.fromisoformat(d) for d in table["date"].astype(str)])
+
+
+def _rows(summary, country: str, quantity: str):
+    return summary[(summary["country"] == country) & (summary["quantity"] == quantity)]
+
+
+def tariff_fans(plt, results):
+    summary = results.tables.get("summary")
+    if summary is None:
+        return None
+    pairs = [(c, q[len("tariff_on_"):]) for c, q in dict.fromkeys(
+        zip(summary["country"].astype(str), summary["quantity"].astype(str), strict=True))
+        if q.startswith("tariff_on_")]  # fmt: skip
+    fig, axes = plt.subplots(1, len(pairs), figsize=(5.5 * len(pairs), 4), squeeze=False,
+                             sharey=True)  # fmt: skip
+    for ax, (country, partner) in zip(axes[0], pairs, strict=True):
+        rows = _rows(summary, country, f"tariff_on_{partner}")
+        dates = _dates(rows)
+        ax.fill_between(dates, rows["p5"], rows["p95"], alpha=0.2, color="C0", label="90% of runs")
+        ax.fill_between(dates, rows["p25"], rows["p75"], alpha=0.4, color="C0", label="50% of runs")
+        ax.plot(dates, rows["p50"], color="C0", lw=2, label="median")
+        ax.set_title(f"Tariff levied by {country} on goods from {partner}")
+        ax.set_ylabel("additional tariff (%)")
+        ax.set_ylim(bottom=0)
+        ax.legend(loc="upper right")
+        fig.autofmt_xdate()
+    return fig
+
+
+def first_approach(plt, results):
+    runs = results.tables.get("runs")
+    if runs is None or len(runs) == 0:
+        return None
+    who = _column(runs, "first_approacher").astype(str)
+    weeks = runs["first_approach_week"]
+    labels = [x for x in dict.fromkeys(who) if x != "none"]
+    top = int(np.nanmax(np.r_[weeks, 0])) + 1
+    bins = np.arange(top + 1) - 0.5
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    ax.hist([weeks[who == label] for label in labels], bins=bins, stacked=True,
+            label=[f"{label} ({np.mean(who == label):.0%})" for label in labels])  # fmt: skip
+    none = np.mean(who == "none")
+    ax.set_title(f"Who asks for talks first, and when ({len(who)} runs; no approach: {none:.0%})")
+    ax.set_xlabel("week of the first approach (0 = start date)")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.set_ylabel("runs")
+    ax.legend(title="first approacher")
+    return fig
+
+
+def status_shares(plt, results):
+    summary = results.tables.get("summary")
+    if summary is None:
+        return None
+    countries = list(dict.fromkeys(summary["country"].astype(str)))
+    # with two countries both see the same relationship: one panel says it all
+    shown = countries[:1] if len(countries) == 2 else countries
+    fig, axes = plt.subplots(1, len(shown), figsize=(7 * len(shown), 4), squeeze=False)
+    for ax, country in zip(axes[0], shown, strict=True):
+        series = {s: _rows(summary, country, f"share_{s}") for s in STATUS_COLORS}
+        dates = _dates(next(iter(series.values())))
+        ax.stackplot(dates, *[rows["mean"] for rows in series.values()],
+                     labels=list(series), colors=list(STATUS_COLORS.values()))  # fmt: skip
+        whose = " and ".join(countries) if len(countries) == 2 else country
+        ax.set_title(f"Status of {whose}'s relations, share of runs")
+        ax.set_ylabel("share of runs")
+        ax.set_ylim(0, 1)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
+        fig.autofmt_xdate()
+    return fig
+
+
+def pressure_channels(plt, results):
+    steps = results.tables.get("steps")
+    if steps is None:
+        return None
+    channels = [c for c in steps.dtype.names if c.startswith("channel_")]
+    countries = list(dict.fromkeys(steps["country"].astype(str)))
+    fig, axes = plt.subplots(1, len(countries), figsize=(6.5 * len(countries), 4.2),
+                             squeeze=False, sharey=True)  # fmt: skip
+    weeks = np.unique(steps["week"])
+    for ax, country in zip(axes[0], countries, strict=True):
+        mine = steps[steps["country"] == country]
+        used = [c for c in channels if np.any(np.isfinite(mine[c]))]
+        means = [[np.mean(mine[c][mine["week"] == w]) for w in weeks] for c in used]
+        ax.stackplot(weeks, *means, labels=[c[len("channel_") :] for c in used])
+        ax.set_title(f"{country}: mean pressure by channel")
+        ax.set_xlabel("week")
+        ax.set_ylabel("pressure (weighted contribution)")
+        ax.legend(loc="upper left", fontsize="small")
+    return fig
+
+
+RUN_FIGURES = [("tariffs", tariff_fans), ("first_approach", first_approach),
+               ("status", status_shares), ("pressure_channels", pressure_channels)]  # fmt: skip
+
+
+# --------------------------------------------------------------------------- sweep folders
+
+
+def _sweep_parts(results):
+    points = results.tables.get("points")
+    if points is None or len(points) == 0:
+        return None, [], []
+    names = list(points.dtype.names)
+    params = names[names.index("point") + 1 : names.index("runs")]
+    ok = points[_column(points, "error").astype(str) == ""]
+    outcomes = [n for n in names if n.startswith(("p_first_", "p_deal"))
+                and not n.endswith(("_low", "_high")) and n != "p_first_none"]  # fmt: skip
+    return ok, params, outcomes
+
+
+def outcomes_vs_parameter(plt, results):
+    points, params, outcomes = _sweep_parts(results)
+    if points is None or len(params) != 1:
+        return None
+    key = params[0]
+    order = np.argsort(points[key], kind="stable")
+    x = points[key][order]
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for k, name in enumerate(outcomes):
+        ax.plot(x, points[name][order], marker="o", ms=3, color=f"C{k}", label=name)
+        ax.fill_between(x, points[f"{name}_low"][order], points[f"{name}_high"][order],
+                        color=f"C{k}", alpha=0.2)  # fmt: skip
+    ax.set_title(f"Outcomes against {key} (bands: 95% intervals)")
+    ax.set_xlabel(key)
+    ax.set_ylabel("probability")
+    ax.set_ylim(0, 1)
+    ax.legend()
+    return fig
+
+
+def heatmaps(plt, results):
+    points, params, outcomes = _sweep_parts(results)
+    if points is None or len(params) != 2:
+        return None
+    shown = outcomes[:1] + ["p_deal"] if "p_deal" in outcomes else outcomes[:2]
+    fig, axes = plt.subplots(1, len(shown), figsize=(6.5 * len(shown), 5), squeeze=False)
+    x, y = points[params[0]], points[params[1]]
+    for ax, name in zip(axes[0], shown, strict=True):
+        if len(points) >= 3 and np.ptp(x) > 0 and np.ptp(y) > 0:
+            levels = np.linspace(0, 1, 11)
+            levels[-1] += 1e-9  # a share of exactly 1 belongs in the top band
+            filled = ax.tricontourf(x, y, points[name], levels=levels, cmap="viridis")
+        else:
+            filled = ax.scatter(x, y, c=points[name], vmin=0, vmax=1, cmap="viridis")
+        ax.plot(x, y, "k.", ms=3, alpha=0.5)
+        fig.colorbar(filled, ax=ax, label=name)
+        ax.set_title(f"{name} across the design points")
+        ax.set_xlabel(params[0])
+        ax.set_ylabel(params[1])
+    return fig
+
+
+def marginals(plt, results):
+    points, params, outcomes = _sweep_parts(results)
+    if points is None or len(params) < 3:
+        return None
+    fig, axes = plt.subplots(1, len(params), figsize=(4.5 * len(params), 4), squeeze=False,
+                             sharey=True)  # fmt: skip
+    for ax, key in zip(axes[0], params, strict=True):
+        for k, name in enumerate(outcomes):
+            ax.scatter(points[key], points[name], s=8, color=f"C{k}", alpha=0.6, label=name)
+        ax.set_xlabel(key)
+        ax.set_ylim(0, 1)
+    axes[0][0].set_ylabel("probability")
+    axes[0][-1].legend(fontsize="small")
+    fig.suptitle("Outcomes at each design point, against each swept parameter")
+    return fig
+
+
+def sobol_bars(plt, results):
+    sens = results.tables.get("sensitivity")
+    if sens is None or len(sens) == 0:
+        return None
+    outcomes = list(dict.fromkeys(sens["outcome"].astype(str)))[:6]
+    cols = min(3, len(outcomes))
+    nrows = -(-len(outcomes) // cols)
+    fig, axes = plt.subplots(nrows, cols, figsize=(4.6 * cols, 4.4 * nrows), squeeze=False,
+                             sharey=True)  # fmt: skip
+    for ax in axes.flat[len(outcomes) :]:
+        ax.set_visible(False)
+    for ax, outcome in zip(axes.flat, outcomes, strict=False):
+        rows = sens[sens["outcome"] == outcome]
+        pos = np.arange(len(rows))
+        for shift, kind, label in ((-0.2, "first_order", "first order"),
+                                   (0.2, "total_order", "total")):  # fmt: skip
+            value = rows[kind]
+            err = np.abs(np.vstack([value - rows[f"{kind}_low"], rows[f"{kind}_high"] - value]))
+            ax.bar(pos + shift, value, width=0.4, label=label,
+                   yerr=np.nan_to_num(err), capsize=3)  # fmt: skip
+        ax.set_xticks(pos, [p.split(".", 1)[-1] for p in rows["parameter"].astype(str)],
+                      rotation=30, ha="right", fontsize="small")  # fmt: skip
+        ax.set_title(outcome)
+        ax.axhline(0, color="k", lw=0.5)
+    for row in axes:
+        row[0].set_ylabel("Sobol' index (95% bootstrap intervals)")
+    axes[0][0].legend()
+    fig.suptitle("Sensitivity: first-order and total Sobol' indices per outcome")
+    fig.tight_layout()
+    return fig
+
+
+SWEEP_FIGURES = [("outcomes", outcomes_vs_parameter), ("heatmap", heatmaps),
+                 ("marginals", marginals), ("sobol", sobol_bars)]  # fmt: skip
