@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from sim import __version__
+from sim import __version__, interrupts
 from sim.results import OutputError, prepare_output, write_json_atomic
 from sim.runner import BlockError, Progress, manifest_base, run_to_folder
 from sim.scenario import METHODS, ScenarioError, dump, load, parse_sweep_param, uncertain
@@ -284,6 +284,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # argparse has printed usage or help
         return EXIT_USAGE if exc.code not in (0, None) else EXIT_OK
     args.argv = argv
+    restore = interrupts.terminate_as_interrupt()
     try:
         return args.func(args)
     except (ScenarioError, OutputError) as exc:
@@ -305,3 +306,5 @@ def main(argv: list[str] | None = None) -> int:
         print(f"tradewar: internal error: {type(exc).__name__}: {exc} "
               "(set TRADEWAR_DEBUG=1 for a traceback)", file=sys.stderr)  # fmt: skip
         return EXIT_INTERNAL
+    finally:
+        restore()

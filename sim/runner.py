@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim import eventlog
+from sim import eventlog, interrupts
 from sim.model import TradeWarModel
 from sim.report import Headline
 from sim.results import CsvStream, step_columns, write_json_atomic
@@ -118,7 +118,10 @@ def run_tasks(
         return
     own = executor is None
     if own:
-        executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        executor = ProcessPoolExecutor(
+            workers, mp_context=multiprocessing.get_context("spawn"),
+            initializer=interrupts.worker_init,
+        )  # fmt: skip
     try:
         todo = iter(tasks)
         pending = deque(executor.submit(_guarded, *task) for task in islice(todo, 2 * workers))
@@ -198,13 +201,14 @@ def run_to_folder(
     try:
         for result in run_blocks(scenario, workers, executor):
             run_ids = np.arange(result.first_run, result.first_run + result.size)
-            streams["runs"].write({"run": run_ids, **result.outcomes})
-            streams["events"].write(result.events)
-            if steps:
-                streams["steps"].write(step_columns(result, names, scenario.start_date))
-            summary.add(result.first_run, result.trajectory)
-            headline.add(result.outcomes)
-            done += result.size
+            with interrupts.deferred():  # a block is on disk whole, or not at all
+                streams["runs"].write({"run": run_ids, **result.outcomes})
+                streams["events"].write(result.events)
+                if steps:
+                    streams["steps"].write(step_columns(result, names, scenario.start_date))
+                summary.add(result.first_run, result.trajectory)
+                headline.add(result.outcomes)
+                done += result.size
             if progress:
                 progress.advance(result.size)
         finals = summary.write(folder / "summary.csv", scenario.start_date)

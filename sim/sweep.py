@@ -25,6 +25,7 @@ import numpy as np
 from scipy import stats
 from scipy.stats import qmc
 
+from sim import interrupts
 from sim.report import mean_interval, median_interval, wilson
 from sim.results import csv_text, write_json_atomic
 from sim.runner import block_count, run_tasks
@@ -198,11 +199,13 @@ def run(folder: Path, *, workers=None, executor=None, runs_detail=False,
     todo = [p for p in range(len(values)) if p not in finished(folder)]
 
     def record(p: int, stats_: dict | None, error: str | None, detail: str = "") -> None:
-        if detail:
-            point_file(folder, p, "csv").write_text(detail, encoding="utf-8")
-        write_json_atomic(point_file(folder, p, "json"), {
-            "point": p, "values": [float(v) for v in values[p]], "stats": stats_, "error": error,
-        })  # fmt: skip
+        with interrupts.deferred():  # the json marks the point done: write it last, whole
+            if detail:
+                point_file(folder, p, "csv").write_text(detail, encoding="utf-8")
+            write_json_atomic(point_file(folder, p, "json"), {
+                "point": p, "values": [float(v) for v in values[p]], "stats": stats_,
+                "error": error,
+            })  # fmt: skip
         if on_point:
             on_point(p)
 

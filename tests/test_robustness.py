@@ -1,0 +1,153 @@
+"""Robustness: interrupts, killed runs, failing workers, unsafe names, code in data."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from conftest import SCENARIOS, SMALL
+
+from sim import runner
+from sim.cli import main
+from sim.results import load
+
+
+def start(args, tmp_path):
+    return subprocess.Popen([sys.executable, "-m", "sim", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+                            start_new_session=True)  # fmt: skip
+
+
+def wait_for(predicate, timeout=60.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return
+        time.sleep(0.05)
+    pytest.fail("timed out waiting for the first block on disk")
+
+
+def data_lines(path):
+    text = path.read_text()
+    assert text.endswith("\n"), f"{path.name} ends in a partial row"
+    lines = text.splitlines()
+    width = len(lines[0].split(","))
+    assert all(len(line.split(",")) == width for line in lines if '"' not in line)
+    return len(lines) - 1
+
+
+LONG_RUN = ["run", str(SCENARIOS / "us_china_2025.yaml"), "--runs", "400000", "--workers", "2",
+            "--set", "block_size=500", "--quiet"]  # fmt: skip
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_stops_a_run_and_keeps_every_finished_block(sig, tmp_path):
+    out = tmp_path / "out"
+    proc = start([*LONG_RUN, "--out", str(out)], tmp_path)
+    wait_for(lambda: (out / "runs.csv").exists() and (out / "runs.csv").stat().st_size > 50_000)
+    sent = time.monotonic()
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130 and time.monotonic() - sent < 5.0
+    assert "Traceback" not in err
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["complete"] is False
+    rows = data_lines(out / "runs.csv")
+    assert manifest["runs_done"] == rows and rows % 500 == 0 and 0 < rows < 400_000
+    data_lines(out / "events.csv")
+    assert load(out).complete is False
+
+
+def test_a_signal_stops_a_sweep_which_then_resumes(tmp_path):
+    out = tmp_path / "sweep"
+    proc = start(["sweep", str(SCENARIOS / "us_china_2025.yaml"), "--method", "lhs", "--points",
+                  "400", "--runs-per-point", "300", "--workers", "2", "--quiet",
+                  "--out", str(out)], tmp_path)  # fmt: skip
+    wait_for(lambda: len(list((out / "points").glob("*.json"))) >= 2)
+    proc.send_signal(signal.SIGTERM)
+    proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["complete"] is False
+    done = len(list((out / "points").glob("*.json")))
+    assert 2 <= done < 400
+    assert all(json.loads(p.read_text())["stats"] for p in (out / "points").glob("*.json"))
+
+
+def test_a_killed_run_is_never_reported_complete(tmp_path, capsys):
+    out = tmp_path / "out"
+    proc = start([*LONG_RUN, "--out", str(out)], tmp_path)
+    wait_for(lambda: (out / "runs.csv").exists() and (out / "runs.csv").stat().st_size > 50_000)
+    os.killpg(proc.pid, signal.SIGKILL)  # kill -9 of the job: the workers die too
+    proc.communicate(timeout=30)
+    assert not (out / "manifest.json").exists()
+    res = load(out)
+    assert res.complete is False and "never finished" in res.problem
+    assert main(["summarize", str(out)]) == 0
+    assert capsys.readouterr().out.startswith("INCOMPLETE")
+
+
+def test_a_failing_block_is_named_with_its_seed_and_finished_blocks_stay(
+    small_path, tmp_path, monkeypatch, capsys
+):
+    real = runner.simulate_block
+
+    def fail_third(scenario, block, detail=True):
+        if block == 2:
+            raise FloatingPointError("boom")
+        return real(scenario, block, detail)
+
+    monkeypatch.setattr(runner, "simulate_block", fail_third)
+    out = tmp_path / "out"
+    assert main(["run", str(small_path), "--workers", "1", "--quiet", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "block 2" in err and "SeedSequence(7, spawn_key=(2,))" in err and "boom" in err
+    assert "Traceback" not in err
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["complete"] is False and manifest["runs_done"] == 128
+    assert data_lines(out / "runs.csv") == 128
+
+
+@pytest.mark.parametrize("name", ["../escape", "/abs", ".hidden", "a/b", "a\\b", ""])
+def test_unsafe_scenario_names_are_refused(name, tmp_path, capsys):
+    path = tmp_path / "s.yaml"
+    path.write_text(SMALL.replace("name: small", f"name: {json.dumps(name)}"))
+    assert main(["run", str(path), "--quiet", "--workers", "1"]) == 2
+    assert "name" in capsys.readouterr().err
+    assert not (tmp_path / "results").exists()
+
+
+def stat(pid) -> list[str] | None:
+    """Fields of /proc/PID/stat after the command name, or None if the process is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def children(pid: int) -> list[int]:
+    return [int(p) for p in os.listdir("/proc")
+            if p.isdigit() and (fields := stat(p)) and int(fields[1]) == pid]  # fmt: skip
+
+
+def alive(pid: int) -> bool:
+    fields = stat(pid)
+    return fields is not None and fields[0] != "Z"
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc")
+def test_workers_exit_when_their_parent_is_killed(tmp_path):
+    out = tmp_path / "out"
+    proc = start([*LONG_RUN, "--out", str(out)], tmp_path)
+    wait_for(lambda: (out / "runs.csv").exists() and (out / "runs.csv").stat().st_size > 50_000)
+    workers = children(proc.pid)
+    assert workers
+    proc.kill()  # the parent only, as an out-of-memory killer would
+    proc.wait(timeout=30)
+    wait_for(lambda: not any(alive(w) for w in workers), timeout=10)
+    for stream in (proc.stdout, proc.stderr):
+        stream.close()
