@@ -25,6 +25,7 @@ from sim.scenario import METHODS, ScenarioError, dump, load, parse_sweep_param, 
 from sim.schema import Context
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+ALLOW_CODE = "let the scenario name user functions (module:function); only for trusted files"
 
 
 def _positive(text: str) -> int:
@@ -66,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="override a scenario value, e.g. countries.US.face_cost=0.3")  # fmt: skip
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.add_argument("--plot", action="store_true", help="write figures to DIR/plots afterwards")
+    run.add_argument("--allow-code", action="store_true", help=ALLOW_CODE)
     run.set_defaults(func=cmd_run)
 
     sweep = sub.add_parser("sweep", help="run a design of parameter points, with sensitivity")
@@ -84,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--set", dest="overrides", action="append", default=[],
                        metavar="KEY=VALUE", help="override a scenario value first")  # fmt: skip
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
+    sweep.add_argument("--allow-code", action="store_true", help=ALLOW_CODE)
     sweep.set_defaults(func=cmd_sweep)
 
     trace = sub.add_parser(
@@ -91,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     trace.add_argument("folder", help="a result folder written by tradewar run")
     trace.add_argument("--run", type=_seed, required=True, help="run number (0-based)")
+    trace.add_argument("--allow-code", action="store_true", help=ALLOW_CODE)
     trace.set_defaults(func=cmd_trace)
 
     summarize = sub.add_parser("summarize", help="the headline of a result folder, from its CSVs")
@@ -107,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("scenarios", nargs="+", help="scenario YAML files")
     validate.add_argument("--set", dest="overrides", action="append", default=[],
                           metavar="KEY=VALUE", help="override a value before checking")  # fmt: skip
+    validate.add_argument("--allow-code", action="store_true", help=ALLOW_CODE)
     validate.set_defaults(func=cmd_validate)
     return parser
 
@@ -117,7 +122,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         overrides.append(f"runs={args.runs}")
     if args.seed is not None:
         overrides.append(f"seed={args.seed}")
-    scenario = load(args.scenario, overrides)
+    scenario = load(args.scenario, overrides, args.allow_code)
     folder = prepare_output(args.out, scenario.name)
     progress = Progress(scenario.runs, sys.stderr, not args.quiet, time.monotonic)
     command = shlex.join(["tradewar", *args.argv])
@@ -147,19 +152,19 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     elif args.scenario is None:
         raise OutputError("sweep needs a SCENARIO file (or --resume DIR)")
     else:
-        scenario = load(args.scenario, args.overrides)
+        scenario = load(args.scenario, args.overrides, args.allow_code)
         params = [parse_param(text) for text in args.params]
         settings = sweep.settings_for(scenario, args.method, args.points, args.runs_per_point,
                                       params, args.seed)  # fmt: skip
         base = dump(scenario)
-        sweep.check_keys(base, args.scenario, settings)
+        sweep.check_keys(base, args.scenario, settings, args.allow_code)
         folder = prepare_output(args.out, scenario.name, prefix="sweep-")
         (folder / "scenario.yaml").write_text(base, encoding="utf-8")
         write_json_atomic(folder / "sweep.json", {**settings.to_json(),
                                                   "runs_detail": args.runs_detail})  # fmt: skip
     saved = json.loads((folder / "sweep.json").read_text(encoding="utf-8"))
     settings = sweep.Settings.from_json(saved)
-    scenario = load(folder / "scenario.yaml")
+    scenario = load(folder / "scenario.yaml", allow_code=args.allow_code)
     total = len(sweep.design(settings)) * settings.runs_per_point
     progress = Progress(total, sys.stderr, not args.quiet, time.monotonic)
     manifest = manifest_base(scenario, args.workers, shlex.join(["tradewar", *args.argv]))
@@ -172,6 +177,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                 workers=args.workers,
                 executor=executor,
                 runs_detail=saved.get("runs_detail", False),
+                allow_code=args.allow_code,
                 on_point=lambda p: progress.advance(settings.runs_per_point),
             )
         except BaseException as exc:
@@ -255,7 +261,7 @@ def cmd_summarize(args: argparse.Namespace) -> int:
 def cmd_trace(args: argparse.Namespace) -> int:
     from sim.trace import story  # only trace needs it
 
-    print("\n".join(story(Path(args.folder), args.run)))
+    print("\n".join(story(Path(args.folder), args.run, args.allow_code)))
     return EXIT_OK
 
 
@@ -263,7 +269,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     status = EXIT_OK
     for path in args.scenarios:
         try:
-            s = load(path, args.overrides)
+            s = load(path, args.overrides, args.allow_code)
         except ScenarioError as exc:
             print(f"tradewar: error: {exc}", file=sys.stderr)
             status = EXIT_USAGE

@@ -12,6 +12,9 @@ unbounded and suit indicators with a natural scale (a price rise in percent).
 
 from __future__ import annotations
 
+import functools
+import importlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -81,6 +84,28 @@ FORMS: dict[str, Form] = {
 }
 
 
+USER_FORM = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*")
+
+
+@functools.cache
+def user_form(reference: str) -> Callable[..., np.ndarray]:
+    """The function a ``module:function`` reference names (imported once per process).
+
+    Only reached for scenarios loaded with ``allow_code``: the loader refuses such references
+    otherwise, because importing a module runs its code.
+
+    Raises:
+        ImportError, AttributeError: the module or the function does not exist.
+    """
+    module, _, name = reference.partition(":")
+    func = getattr(importlib.import_module(module), name)
+    if not callable(func):
+        raise AttributeError(f"{reference} is not a function")
+    return func
+
+
 def evaluate(form: str, x: np.ndarray, params: dict) -> np.ndarray:
-    """Apply the registered form ``form`` to ``x`` with ``params`` (scalars or arrays)."""
-    return FORMS[form].func(x, **params)
+    """Apply the form ``form`` (registered, or a user ``module:function``) to ``x``."""
+    if form in FORMS:
+        return FORMS[form].func(x, **params)
+    return np.broadcast_to(np.asarray(user_form(form)(x, **params), dtype=float), x.shape)

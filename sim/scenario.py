@@ -22,7 +22,7 @@ from sim.economy import INDICATORS
 from sim.events import EVENTS
 from sim.negotiation import DEAL_RULES
 from sim.policies import POLICIES
-from sim.pressure import FORMS
+from sim.pressure import FORMS, USER_FORM, user_form
 from sim.schema import (
     Context,
     Date,
@@ -123,7 +123,33 @@ class PressureSpec(Spec):
     FIXED = {"input": Text(choices=tuple(INDICATORS)), "weight": Number(0.0)}
 
     def convert(self, raw, path, ctx):
+        raw = mapping(raw, path, ctx)
+        form = raw.get("form")
+        if isinstance(form, str) and USER_FORM.fullmatch(form):
+            return self._user(raw, form, path, ctx)
         form, fixed, params = _kinded(raw, path, ctx, "form", FORMS, self.FIXED)
+        return PressureChannel(fixed["input"], form, fixed["weight"], params)
+
+    def _user(self, raw: dict, form: str, path, ctx) -> PressureChannel:
+        """A user function ``module:function``: refused unless code was allowed."""
+        where = (*path, "form")
+        if not ctx.allow_code:
+            raise ctx.error(
+                where,
+                f"{form!r} names user code, which a scenario file may not run "
+                "unless you pass --allow-code (do so only for files you trust)",
+            )
+        try:
+            user_form(form)
+        except (ImportError, AttributeError) as exc:
+            raise ctx.error(where, f"cannot use {form!r}: {exc}") from None
+        fixed = {}
+        for name, spec_ in self.FIXED.items():
+            if name not in raw:
+                raise ctx.error((*path, name), "required key is missing")
+            fixed[name] = spec_.convert(raw[name], (*path, name), ctx)
+        params = {k: Number().convert(v, (*path, str(k)), ctx)
+                  for k, v in raw.items() if k not in ("form", *self.FIXED)}  # fmt: skip
         return PressureChannel(fixed["input"], form, fixed["weight"], params)
 
     def dump(self, value):
@@ -370,8 +396,11 @@ class Scenario:
 # --------------------------------------------------------------------------- loading
 
 
-def load(path: str | FilePath, overrides: list[str] = ()) -> Scenario:
+def load(path: str | FilePath, overrides: list[str] = (), allow_code: bool = False) -> Scenario:
     """Read, override and validate a scenario file.
+
+    ``allow_code`` lets pressure channels name user functions (``form: module:function``);
+    without it such a scenario is refused, since importing a module runs its code.
 
     Raises:
         ScenarioError: any problem, naming the file, the line and the key.
@@ -380,12 +409,14 @@ def load(path: str | FilePath, overrides: list[str] = ()) -> Scenario:
         text = FilePath(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(f"{path}: cannot read scenario file: {exc}") from None
-    return load_text(text, str(path), overrides)
+    return load_text(text, str(path), overrides, allow_code)
 
 
-def load_text(text: str, source: str = "<string>", overrides: list[str] = ()) -> Scenario:
+def load_text(
+    text: str, source: str = "<string>", overrides: list[str] = (), allow_code: bool = False
+) -> Scenario:
     raw, lines = parse_yaml(text, source)
-    ctx = Context(source, lines)
+    ctx = Context(source, lines, allow_code=allow_code)
     raw = apply_overrides(mapping(raw, (), ctx), overrides, ctx)
     scenario = build(Scenario, raw, (), ctx)
     _cross_check(scenario, ctx)

@@ -39,6 +39,7 @@ class Context:
     source: str
     lines: dict[Path, int] = field(default_factory=dict)
     overridden: set[Path] = field(default_factory=set)
+    allow_code: bool = False  # may the scenario name user functions (module:function)?
 
     def error(self, path: Path, message: str) -> ScenarioError:
         key = dotted(path) or "(top level)"

@@ -114,12 +114,12 @@ def point_overrides(s: Settings, values: np.ndarray, block_size: int) -> list[st
             f"runs={s.runs_per_point}", f"block_size={size}"]  # fmt: skip
 
 
-def check_keys(base: str, source: str, s: Settings) -> None:
+def check_keys(base: str, source: str, s: Settings, allow_code: bool = False) -> None:
     """Every swept key must exist: try each with its first value before anything runs."""
     first = design(s)[0]
     for p, v in zip(s.params, first, strict=True):
         try:
-            load_text(base, source, [f"{p.key}={float(v)!r}"])
+            load_text(base, source, [f"{p.key}={float(v)!r}"], allow_code)
         except ScenarioError as exc:
             raise ScenarioError(f"--param {p.key}: {exc}") from None
 
@@ -170,7 +170,8 @@ def finished(folder: Path) -> set[int]:
 
 
 def tasks_for(base: str, s: Settings, values: np.ndarray, todo: list[int], block_size: int,
-              failed: Callable[[int, str], None], order: deque) -> Iterator:  # fmt: skip
+              failed: Callable[[int, str], None], order: deque,
+              allow_code: bool = False) -> Iterator:  # fmt: skip
     """(scenario, block, detail) for every block of every point to run, point by point.
 
     A point whose values make the scenario invalid is reported to ``failed`` and skipped;
@@ -178,7 +179,8 @@ def tasks_for(base: str, s: Settings, values: np.ndarray, todo: list[int], block
     """
     for p in todo:
         try:
-            scenario = load_text(base, "scenario.yaml", point_overrides(s, values[p], block_size))
+            overrides = point_overrides(s, values[p], block_size)
+            scenario = load_text(base, "scenario.yaml", overrides, allow_code)
         except ScenarioError as exc:
             failed(p, str(exc))
             continue
@@ -187,12 +189,12 @@ def tasks_for(base: str, s: Settings, values: np.ndarray, todo: list[int], block
             yield scenario, b, False
 
 
-def run(folder: Path, *, workers=None, executor=None, runs_detail=False,
+def run(folder: Path, *, workers=None, executor=None, runs_detail=False, allow_code=False,
         on_point: Callable[[int], None] | None = None) -> Report:  # fmt: skip
     """Run (or finish) the sweep set up in ``folder``, then write its result files."""
     base = (folder / "scenario.yaml").read_text(encoding="utf-8")
     s = Settings.from_json(json.loads((folder / "sweep.json").read_text(encoding="utf-8")))
-    scenario = load_text(base, "scenario.yaml")
+    scenario = load_text(base, "scenario.yaml", allow_code=allow_code)
     names = scenario.country_names()
     values = design(s)
     (folder / "points").mkdir(exist_ok=True)
@@ -212,7 +214,7 @@ def run(folder: Path, *, workers=None, executor=None, runs_detail=False,
     blocks = block_count(s.runs_per_point, min(scenario.block_size, s.runs_per_point))
     order: deque = deque()
     failed = lambda p, error: record(p, None, error)  # noqa: E731
-    tasks = tasks_for(base, s, values, todo, scenario.block_size, failed, order)
+    tasks = tasks_for(base, s, values, todo, scenario.block_size, failed, order, allow_code)
     pending: list = []
     for result in run_tasks(tasks, workers, executor):
         pending.append(result)

@@ -23,7 +23,7 @@ from sim.scenario import load
 EVENT_MARK = "  * "
 
 
-def load_folder(folder: Path) -> tuple[dict, object]:
+def load_folder(folder: Path, allow_code: bool = False) -> tuple[dict, object]:
     """The manifest and the resolved scenario of a result folder.
 
     Raises:
@@ -37,12 +37,12 @@ def load_folder(folder: Path) -> tuple[dict, object]:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise OutputError(f"{manifest_path}: unreadable manifest: {exc}") from None
-    return manifest, load(scenario_path)
+    return manifest, load(scenario_path, allow_code=allow_code)
 
 
-def story(folder: Path, run: int) -> list[str]:
+def story(folder: Path, run: int, allow_code: bool = False) -> list[str]:
     """The lines ``tradewar trace`` prints for run ``run`` of the results in ``folder``."""
-    manifest, scenario = load_folder(folder)
+    manifest, scenario = load_folder(folder, allow_code)
     if not 0 <= run < scenario.runs:
         raise OutputError(f"{folder}: run {run} does not exist (runs 0 to {scenario.runs - 1})")
     block, k = divmod(run, scenario.block_size)

@@ -151,3 +151,53 @@ def test_workers_exit_when_their_parent_is_killed(tmp_path):
     wait_for(lambda: not any(alive(w) for w in workers), timeout=10)
     for stream in (proc.stdout, proc.stderr):
         stream.close()
+
+
+USER_CODE = """\
+import numpy as np
+
+def sqrt_form(x, scale=1.0):
+    return scale * np.sqrt(np.maximum(x, 0.0))
+"""
+
+
+def user_scenario(tmp_path):
+    (tmp_path / "userforms.py").write_text(USER_CODE)
+    path = tmp_path / "user.yaml"
+    path.write_text(SMALL.replace(
+        "      exports: {input: export_loss_gdp, form: hill, half: 1.5, n: 2, weight: 0.4}",
+        "      exports: {input: export_loss_gdp, form: 'userforms:sqrt_form', scale: 0.3, "
+        "weight: 1.0}"))  # fmt: skip
+    return path
+
+
+def test_user_code_in_a_scenario_is_refused_without_allow_code(tmp_path, capsys, monkeypatch):
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "userforms", raising=False)
+    path = user_scenario(tmp_path)
+    for command in (["validate", str(path)], ["run", str(path), "--out", str(tmp_path / "o")]):
+        assert main(command) == 2
+        err = capsys.readouterr().err
+        assert "--allow-code" in err and "user.yaml:" in err and "userforms:sqrt_form" in err
+    assert not (tmp_path / "o").exists()
+    assert "userforms" not in sys.modules  # refused before anything was imported
+
+
+def test_user_code_runs_with_allow_code(tmp_path, capsys, monkeypatch):
+    monkeypatch.syspath_prepend(str(tmp_path))
+    path = user_scenario(tmp_path)
+    out = tmp_path / "o"
+    assert main(["run", str(path), "--allow-code", "--workers", "1", "--quiet", "--runs", "20",
+                 "--out", str(out)]) == 0  # fmt: skip
+    assert main(["trace", str(out), "--run", "0"]) == 2  # the folder names user code too
+    assert main(["trace", str(out), "--run", "0", "--allow-code"]) == 0
+    assert "exports" in capsys.readouterr().out
+
+
+def test_only_safe_yaml_is_read(tmp_path, capsys):
+    path = tmp_path / "evil.yaml"
+    marker = tmp_path / "pwned"
+    path.write_text(f"!!python/object/apply:os.system ['touch {marker}']\n")
+    assert main(["validate", str(path)]) == 2
+    assert not marker.exists()
+    assert "evil.yaml:1" in capsys.readouterr().err
