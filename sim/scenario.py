@@ -396,6 +396,9 @@ class Scenario:
 # --------------------------------------------------------------------------- loading
 
 
+MAX_BYTES = 1 << 20  # a scenario is a page or two; a bigger file is a mistake or an attack
+
+
 def load(path: str | FilePath, overrides: list[str] = (), allow_code: bool = False) -> Scenario:
     """Read, override and validate a scenario file.
 
@@ -406,6 +409,10 @@ def load(path: str | FilePath, overrides: list[str] = (), allow_code: bool = Fal
         ScenarioError: any problem, naming the file, the line and the key.
     """
     try:
+        size = FilePath(path).stat().st_size
+        if size > MAX_BYTES:
+            raise ScenarioError(f"{path}: the file is {size:,} bytes; a scenario may be at most "
+                                f"{MAX_BYTES:,} (is this the right file?)")  # fmt: skip
         text = FilePath(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(f"{path}: cannot read scenario file: {exc}") from None
@@ -415,6 +422,9 @@ def load(path: str | FilePath, overrides: list[str] = (), allow_code: bool = Fal
 def load_text(
     text: str, source: str = "<string>", overrides: list[str] = (), allow_code: bool = False
 ) -> Scenario:
+    if len(text) > MAX_BYTES:
+        raise ScenarioError(f"{source}: {len(text):,} characters; a scenario may be at most "
+                            f"{MAX_BYTES:,}")  # fmt: skip
     raw, lines = parse_yaml(text, source)
     ctx = Context(source, lines, allow_code=allow_code)
     raw = apply_overrides(mapping(raw, (), ctx), overrides, ctx)
