@@ -37,6 +37,43 @@ negotiation: {talks_lag: 1, cut: 80, truce_weeks: 6, max_talks_weeks: 4}
 """
 
 
+# A two-country scenario close to the founding situation, for loading and CLI-error tests.
+MINI = """\
+name: mini
+start_date: 2025-04-12
+horizon: 52
+runs: 1000
+seed: 1
+countries:
+  US:
+    gdp: 29200
+    imports: {CN: 438.9}
+    tariff: {CN: 145}
+    cap: 245
+    elasticity: {dist: uniform, low: 2.5, high: 5}
+    resolve: {dist: beta, a: 4, b: 4}
+    face_cost: 0.1
+    market: {initial_drawdown: 0.11, volatility: 0.04}
+    policy: {kind: pressure_relief, match: 1, cap: 245}
+    pressures:
+      markets: {input: market_drawdown, form: logistic, midpoint: 0.15, steepness: 20, weight: 0.5}
+      prices: {input: consumer_price_rise, form: linear, slope: 0.5, weight: 1}
+      inventory: {input: inventory_depletion, form: hill, half: 0.5, n: 2, weight: 0.3}
+  CN:
+    gdp: 18700
+    imports: {US: 143.5}
+    tariff: {US: 125}
+    cap: 125
+    resolve: {dist: beta, a: 5, b: 4}
+    face_cost: 0.2
+    policy: {kind: pressure_relief, match: 1, cap: 125}
+    pressures:
+      exports: {input: export_loss_gdp, form: hill, half: 1.5, n: 2, weight: 0.6}
+      markets: {input: market_drawdown, form: logistic, midpoint: 0.15, steepness: 20, weight: 0.3}
+negotiation: {cut: 115, truce_weeks: 13}
+"""
+
+
 @pytest.fixture
 def small_path(tmp_path) -> Path:
     path = tmp_path / "small.yaml"

@@ -8,44 +8,10 @@ import csv
 import json
 
 import pytest
+from conftest import MINI
 
 from sim.cli import main
 from sim.scenario import load
-
-MINI = """\
-name: mini
-start_date: 2025-04-12
-horizon: 52
-runs: 1000
-seed: 1
-countries:
-  US:
-    gdp: 29200
-    imports: {CN: 438.9}
-    tariff: {CN: 145}
-    cap: 245
-    elasticity: {dist: uniform, low: 2.5, high: 5}
-    resolve: {dist: beta, a: 4, b: 4}
-    face_cost: 0.1
-    market: {initial_drawdown: 0.11, volatility: 0.04}
-    policy: {kind: pressure_relief, match: 1, cap: 245}
-    pressures:
-      markets: {input: market_drawdown, form: logistic, midpoint: 0.15, steepness: 20, weight: 0.5}
-      prices: {input: consumer_price_rise, form: linear, slope: 0.5, weight: 1}
-      inventory: {input: inventory_depletion, form: hill, half: 0.5, n: 2, weight: 0.3}
-  CN:
-    gdp: 18700
-    imports: {US: 143.5}
-    tariff: {US: 125}
-    cap: 125
-    resolve: {dist: beta, a: 5, b: 4}
-    face_cost: 0.2
-    policy: {kind: pressure_relief, match: 1, cap: 125}
-    pressures:
-      exports: {input: export_loss_gdp, form: hill, half: 1.5, n: 2, weight: 0.6}
-      markets: {input: market_drawdown, form: logistic, midpoint: 0.15, steepness: 20, weight: 0.3}
-negotiation: {cut: 115, truce_weeks: 13}
-"""
 
 FAST = ["--set", "horizon=10", "--set", "block_size=50", "--workers", "1", "--quiet"]
 
