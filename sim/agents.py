@@ -40,6 +40,9 @@ class CountryAgent(mesa.Agent):
         self.denial = per_run(country.denial)
         self.min_cut = per_run(country.conditions.min_cut)
         self.calm_weeks = per_run(country.conditions.calm_weeks)
+        # Policy parameters drawn per run are (R,): as (R, 1) they act on every partner.
+        self.policy_params = {k: np.reshape(v, (-1, 1)) if np.ndim(v) else v
+                              for k, v in country.policy.params.items()}  # fmt: skip
         self.channel_names = list(country.channels)
         # (R, C) per channel option: face share paid, leakiness, signal strength
         self.channel = {
@@ -71,7 +74,7 @@ class CountryAgent(mesa.Agent):
     def propose_tariffs(self, tariff: np.ndarray, partner_move: np.ndarray) -> np.ndarray:
         """This week's proposed tariff on each partner, ``(R, N)``, within [floor, cap]."""
         view = TariffView(tariff, partner_move, self.anxiety, self.resolve)
-        proposal = policies.propose(self.spec.policy.kind, view, self.spec.policy.params)
+        proposal = policies.propose(self.spec.policy.kind, view, self.policy_params)
         return self.clip(proposal)
 
     def shock(self, amount: np.ndarray) -> None:

@@ -13,6 +13,7 @@ dotted path, so adding or removing one uncertain parameter leaves every other dr
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import reprlib
 import zlib
@@ -129,3 +130,57 @@ def make(spec: dict) -> Distribution:
         params[key] = number
     _freeze(name, params)
     return Distribution(name, tuple(params.items()))
+
+
+# --------------------------------------------------------------------------- scenarios
+
+
+def _map_leaves(obj, path: tuple, fn):
+    """Rebuild ``obj`` with ``fn(path, leaf)`` applied to every float or Distribution leaf.
+
+    Walks dataclasses, dicts and tuples; a tuple item with a ``name`` (a country) is named by
+    it, others by position; a field called ``params`` adds nothing to the path, since
+    registered kinds keep their parameters flat in YAML.
+    """
+    if isinstance(obj, Distribution | float):
+        return fn(path, obj)
+    if isinstance(obj, dict):
+        return {k: _map_leaves(v, (*path, k), fn) for k, v in obj.items()}
+    if isinstance(obj, tuple):
+        return tuple(_map_leaves(v, (*path, getattr(v, "name", i)), fn) for i, v in enumerate(obj))
+    if dataclasses.is_dataclass(obj):
+        changes = {}
+        for f in dataclasses.fields(obj):
+            # Registered kinds keep their parameters flat in YAML, and so in paths.
+            sub = path if f.name == "params" else (*path, f.name)
+            changes[f.name] = _map_leaves(getattr(obj, f.name), sub, fn)
+        return dataclasses.replace(obj, **changes)
+    return obj
+
+
+def uncertain(s) -> list[tuple[str, Distribution]]:
+    """Every distribution leaf of a scenario as (dotted path, distribution), sorted by path."""
+    found = []
+
+    def collect(path, value):
+        if isinstance(value, Distribution):
+            found.append((".".join(str(p) for p in path), value))
+        return value
+
+    _map_leaves(s, (), collect)
+    return sorted(found, key=lambda item: item[0])
+
+
+def realise(s, size: int, seed: np.random.SeedSequence):
+    """The scenario with each distribution replaced by ``size`` draws, and the draws by path."""
+    draws: dict[str, np.ndarray] = {}
+
+    def draw(path, value):
+        if not isinstance(value, Distribution):
+            return value
+        key = ".".join(str(p) for p in path)
+        draws[key] = value.sample(size, seed, key)
+        return draws[key]
+
+    realised = _map_leaves(s, (), draw)
+    return realised, dict(sorted(draws.items()))

@@ -9,20 +9,15 @@ takes and the same ones that head the drawn-parameter columns of runs.csv.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path as FilePath
 
-import numpy as np
 import yaml
 
-from sim.distributions import Distribution
-from sim.economy import INDICATORS
-from sim.events import EVENTS
+from sim.distributions import Distribution, realise, uncertain
+from sim.kinds import Event, EventSpec, Kinded, PolicySpec, PressureChannel, PressureSpec
 from sim.negotiation import DEAL_RULES
-from sim.policies import POLICIES
-from sim.pressure import FORMS, USER_FORM, user_form
 from sim.schema import (
     Context,
     Date,
@@ -36,7 +31,6 @@ from sim.schema import (
     Text,
     apply_overrides,
     build,
-    dotted,
     hint,
     mapping,
     parse_yaml,
@@ -63,103 +57,6 @@ class Market:
     drift: Num = spec(Number(-1.0, 1.0), 0.0015, "weekly log drift in normal times")
     trade_sensitivity: Num = spec(Number(0.0), 0.002, "weekly drift lost per % of GDP of trade")
     news_sensitivity: Num = spec(Number(0.0), 0.015, "log fall per 100 points of escalation")
-
-
-@dataclass(frozen=True)
-class Kinded:
-    """A registered kind (pressure form, policy) with its own parameters, flattened in YAML."""
-
-    kind: str
-    params: dict[str, Num]
-
-
-@dataclass(frozen=True)
-class PressureChannel:
-    """One pressure channel: an indicator through a form, times a weight."""
-
-    input: str
-    form: str
-    weight: Num
-    params: dict[str, Num]
-
-
-def _kinded(raw, path: Path, ctx: Context, kind_key: str, registry: dict, fixed: dict[str, Spec],
-            optional=()):  # fmt: skip
-    raw = mapping(raw, path, ctx)
-    if kind_key not in raw:
-        raise ctx.error(
-            (*path, kind_key), f"required key is missing (one of {', '.join(registry)})"
-        )
-    kind = Text(choices=tuple(registry)).convert(raw[kind_key], (*path, kind_key), ctx)
-    param_specs = registry[kind].params
-    reject_unknown(raw, {kind_key, *fixed, *param_specs}, path, ctx)
-    out_fixed = {}
-    for name, s in fixed.items():
-        if name in raw:
-            out_fixed[name] = s.convert(raw[name], (*path, name), ctx)
-        elif name not in optional:
-            raise ctx.error((*path, name), "required key is missing")
-    params = {}
-    for name, p in param_specs.items():
-        if name in raw:
-            params[name] = Number(p.low, p.high).convert(raw[name], (*path, name), ctx)
-        elif p.default is None:
-            raise ctx.error((*path, name), f"required by {kind} and missing")
-        else:
-            params[name] = p.default
-    return kind, out_fixed, params
-
-
-class PolicySpec(Spec):
-    def convert(self, raw, path, ctx):
-        kind, _, params = _kinded(raw, path, ctx, "kind", POLICIES, {})
-        return Kinded(kind, params)
-
-    def dump(self, value):
-        return {"kind": value.kind, **{k: Number().dump(v) for k, v in value.params.items()}}
-
-
-class PressureSpec(Spec):
-    FIXED = {"input": Text(choices=tuple(INDICATORS)), "weight": Number(0.0)}
-
-    def convert(self, raw, path, ctx):
-        raw = mapping(raw, path, ctx)
-        form = raw.get("form")
-        if isinstance(form, str) and USER_FORM.fullmatch(form):
-            return self._user(raw, form, path, ctx)
-        form, fixed, params = _kinded(raw, path, ctx, "form", FORMS, self.FIXED)
-        return PressureChannel(fixed["input"], form, fixed["weight"], params)
-
-    def _user(self, raw: dict, form: str, path, ctx) -> PressureChannel:
-        """A user function ``module:function``: refused unless code was allowed."""
-        where = (*path, "form")
-        if not ctx.allow_code:
-            raise ctx.error(
-                where,
-                f"{form!r} names user code, which a scenario file may not run "
-                "unless you pass --allow-code (do so only for files you trust)",
-            )
-        try:
-            user_form(form)
-        except (ImportError, AttributeError) as exc:
-            raise ctx.error(where, f"cannot use {form!r}: {exc}") from None
-        fixed = {}
-        for name, spec_ in self.FIXED.items():
-            if name not in raw:
-                raise ctx.error((*path, name), "required key is missing")
-            fixed[name] = spec_.convert(raw[name], (*path, name), ctx)
-        params = {k: Number().convert(v, (*path, str(k)), ctx)
-                  for k, v in raw.items() if k not in ("form", *self.FIXED)}  # fmt: skip
-        return PressureChannel(fixed["input"], form, fixed["weight"], params)
-
-    def dump(self, value):
-        params = {k: Number().dump(v) for k, v in value.params.items()}
-        return {
-            "input": value.input,
-            "form": value.form,
-            "weight": Number().dump(value.weight),
-            **params,
-        }
 
 
 @dataclass(frozen=True)
@@ -232,56 +129,6 @@ class Negotiation:
     renewal_growth: Num = spec(Number(0.1, 10.0), 1.0, "each renewal's length vs the last")
     cooldown: Num = spec(WEEKS, 4.0, "weeks before a rejected side may approach again")
     collapse_escalation: Num = spec(Number(0.0), 0.0, "points each side adds when talks fail")
-
-
-@dataclass(frozen=True)
-class Event:
-    """An exogenous event: ``kind`` acts for ``country`` (on ``partner``).
-
-    A scheduled event happens in ``week``; a random one happens in any week from
-    ``from_week`` up to (not including) ``to_week`` with probability ``hazard``, independently
-    in each run.
-    """
-
-    kind: str
-    country: str
-    partner: str | None
-    params: dict[str, Num]
-    week: int | None = None
-    hazard: Num | None = None
-    from_week: int = 0
-    to_week: int | None = None
-
-
-WEEK = Number(0, 100_000, uncertain=False, integer=True)
-
-
-@dataclass(frozen=True)
-class EventSpec(Spec):
-    random: bool = False
-
-    def convert(self, raw, path, ctx):
-        raw = mapping(raw, path, ctx)
-        timing = {"hazard": SHARE, "from_week": WEEK, "to_week": WEEK} if self.random else {
-            "week": WEEK}  # fmt: skip
-        fixed = {**timing, "country": Text()}
-        if raw.get("kind") in EVENTS and EVENTS[raw["kind"]].needs_partner:
-            fixed["partner"] = Text()
-        optional = ("from_week", "to_week")
-        kind, f, params = _kinded(raw, path, ctx, "kind", EVENTS, fixed, optional)
-        return Event(kind, f.pop("country"), f.pop("partner", None), params, **f)
-
-    def dump(self, value):
-        out = {"kind": value.kind, "country": value.country}
-        if value.partner is not None:
-            out["partner"] = value.partner
-        if self.random:
-            out.update(hazard=Number().dump(value.hazard), from_week=value.from_week)
-            if value.to_week is not None:
-                out["to_week"] = value.to_week
-        else:
-            out["week"] = value.week
-        return {**out, **{k: Number().dump(v) for k, v in value.params.items()}}
 
 
 class CountriesSpec(Spec):
@@ -480,55 +327,6 @@ def _cross_check(s: Scenario, ctx: Context) -> None:
             raise ctx.error((*base, "from_week"), f"week {ev.from_week} is past the horizon")
         if ev.to_week is not None and ev.to_week <= ev.from_week:
             raise ctx.error((*base, "to_week"), "must be after from_week")
-
-
-# --------------------------------------------------------------------------- uncertainty
-
-
-def _map_leaves(obj, path: tuple, fn):
-    """Rebuild ``obj`` with ``fn(path, leaf)`` applied to every float or Distribution leaf."""
-    if isinstance(obj, Distribution | float):
-        return fn(path, obj)
-    if isinstance(obj, dict):
-        return {k: _map_leaves(v, (*path, k), fn) for k, v in obj.items()}
-    if isinstance(obj, tuple):
-        return tuple(_map_leaves(v, (*path, getattr(v, "name", i)), fn) for i, v in enumerate(obj))
-    if dataclasses.is_dataclass(obj):
-        changes = {}
-        for f in dataclasses.fields(obj):
-            # Registered kinds keep their parameters flat in YAML, and so in paths.
-            sub = path if f.name == "params" else (*path, f.name)
-            changes[f.name] = _map_leaves(getattr(obj, f.name), sub, fn)
-        return dataclasses.replace(obj, **changes)
-    return obj
-
-
-def uncertain(s: Scenario) -> list[tuple[str, Distribution]]:
-    """Every distribution leaf as (dotted path, distribution), sorted by path."""
-    found = []
-
-    def collect(path, value):
-        if not _fixed(value):
-            found.append((dotted(path), value))
-        return value
-
-    _map_leaves(s, (), collect)
-    return sorted(found, key=lambda item: item[0])
-
-
-def realise(s: Scenario, size: int, seed: np.random.SeedSequence) -> tuple[Scenario, dict]:
-    """The scenario with each distribution replaced by ``size`` draws, and the draws by path."""
-    draws: dict[str, np.ndarray] = {}
-
-    def draw(path, value):
-        if _fixed(value):
-            return value
-        key = dotted(path)
-        draws[key] = value.sample(size, seed, key)
-        return draws[key]
-
-    realised = _map_leaves(s, (), draw)
-    return realised, dict(sorted(draws.items()))
 
 
 def dump(s: Scenario) -> str:

@@ -131,3 +131,18 @@ def test_every_indicator_is_finite_on_a_fresh_economy():
     observed = economy.observe(model.economy, model.structure)
     assert set(observed) == set(economy.INDICATORS)
     assert all(v.shape == (5, 2) and np.all(np.isfinite(v)) for v in observed.values())
+
+
+def test_every_kind_of_parameter_may_be_drawn_per_run():
+    # a distribution on a policy, a pressure form, a channel, a condition, an event, a term
+    text = SMALL + "events:\n  - {week: 2, kind: raise_tariff, country: A, partner: B, points: 5}\n"
+    draw = "{dist: uniform, low: 0.1, high: 0.9}"
+    overrides = [f"countries.A.policy.relief={draw}",
+                 f"countries.A.pressures.markets.midpoint={draw}",
+                 f"countries.A.channels={{public: {{face: {draw}, signal: {draw}}}}}",
+                 f"countries.B.conditions.min_cut={draw}", f"events.0.points={draw}",
+                 f"negotiation.cut={draw}", f"countries.B.market.volatility={draw}"]  # fmt: skip
+    model = TradeWarModel(load_text(text, "s.yaml", overrides), 50, 0).simulate()
+    assert len(model.draws) == 2 + 2 + len(overrides) + 1  # A/B resolve and elasticity too
+    traj = model.trajectory()
+    assert all(np.all(np.isfinite(traj[k])) for k in ("tariff", "pressure", "anxiety"))
