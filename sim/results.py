@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.eventlog import week_dates
 from sim.negotiation import STATUSES
 
 
@@ -70,10 +71,6 @@ class CsvStream:
 
     def close(self) -> None:
         self.handle.close()
-
-
-def week_dates(start: dt.date, weeks: int) -> np.ndarray:
-    return np.array([(start + dt.timedelta(weeks=w)).isoformat() for w in range(weeks)])
 
 
 # --------------------------------------------------------------------------- folders

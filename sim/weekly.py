@@ -11,8 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.eventlog import week_dates
 from sim.negotiation import STATUSES
-from sim.results import csv_text, week_dates
+from sim.results import csv_text
 
 PERCENTILES = (5, 25, 50, 75, 95)
 SUMMARY_COLUMNS = ("week", "date", "country", "quantity", "mean", *(f"p{q}" for q in PERCENTILES))
