@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize
+from scipy.optimize import elementwise
 
 CONFLICT, SCHEDULED, TALKS, TRUCE = 0, 1, 2, 3
 STATUSES = ("conflict", "scheduled", "talks", "truce")
@@ -136,9 +136,13 @@ def nash_feasible(t: Table) -> tuple[np.ndarray, np.ndarray]:
 
 def nash(t: Table) -> tuple[np.ndarray, np.ndarray]:
     """Maximise the Nash (1950) product of both sides' gains over no deal (the disagreement
-    point, worth 0), over i's share of the pie; one L-BFGS-B call per week for every pair
-    that settles, each searched within the shares where both sides gain. Where no share
-    leaves both sides better off, the pie is split equally (a fallback, not Nash's answer).
+    point, worth 0), over i's share of the pie, within the shares where both sides gain.
+
+    ``ln u_i + ln u_j`` is concave there, so its maximum is the one root of its derivative,
+    found for every settling pair at once, each to its own tolerance, by
+    ``scipy.optimize.elementwise.find_root``: a pair's terms never depend on which other runs
+    share its block. Where no share leaves both sides better off, the pie is split equally (a
+    fallback, not Nash's answer).
     """
     a_i, b_i, a_j, b_j = _nash_terms(t)
     low, high = nash_feasible(t)
@@ -146,19 +150,16 @@ def nash(t: Table) -> tuple[np.ndarray, np.ndarray]:
     share = np.full(a_i.shape, 0.5)
     if ok.any():
         a_i, b_i, a_j, b_j = a_i[ok], b_i[ok], a_j[ok], b_j[ok]
-        margin = 1e-9 * (high[ok] - low[ok])
-        bounds = list(zip(low[ok] + margin, high[ok] - margin, strict=True))
+        margin = 1e-12 * (high[ok] - low[ok])
 
-        def neg_log_product(s):
+        def slope(s, a_i, b_i, a_j, b_j):  # d/ds [ln u_i + ln u_j], decreasing from +inf
             u_i = a_i * s - b_i * (1 - s) ** 2
             u_j = a_j * (1 - s) - b_j * s**2
-            grad = (a_i + 2 * b_i * (1 - s)) / u_i - (a_j + 2 * b_j * s) / u_j
-            return -np.sum(np.log(u_i) + np.log(u_j)), -grad
+            return (a_i + 2 * b_i * (1 - s)) / u_i - (a_j + 2 * b_j * s) / u_j
 
-        start = 0.5 * (low[ok] + high[ok])
-        result = optimize.minimize(neg_log_product, start, jac=True, method="L-BFGS-B",
-                                   bounds=bounds)  # fmt: skip
-        share[ok] = result.x
+        bracket = (low[ok] + margin, high[ok] - margin)
+        found = elementwise.find_root(slope, bracket, args=(a_i, b_i, a_j, b_j))
+        share[ok] = found.x
     pie = 2.0 * t.cut
     return (1.0 - share) * pie, share * pie
 

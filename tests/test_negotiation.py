@@ -82,3 +82,14 @@ def test_nash_splits_equally_only_when_no_share_helps_both():
     assert not np.any((u_i > 0) & (u_j > 0))
     cut_i, cut_j = DEAL_RULES["nash"].func(t)
     assert cut_i[0] == cut_j[0] == 50.0
+
+
+def test_nash_terms_of_a_pair_do_not_depend_on_the_other_pairs():
+    rng = np.random.default_rng(0)
+    n = 400
+    t = table(n, anxiety_i=rng.uniform(0.1, 0.9, n), anxiety_j=rng.uniform(0.1, 0.9, n),
+              resolve_i=rng.uniform(0.05, 0.5, n), resolve_j=rng.uniform(0.05, 0.5, n))  # fmt: skip
+    together = DEAL_RULES["nash"].func(t)[1]
+    for k in (0, 17, 399):
+        alone = table(**{f: getattr(t, f)[k] for f in t.__dataclass_fields__})
+        assert DEAL_RULES["nash"].func(alone)[1][0] == pytest.approx(together[k], abs=1e-9)

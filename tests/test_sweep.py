@@ -153,3 +153,20 @@ def test_dask_local_cluster_gives_the_local_results(small_path, tmp_path):
                          cluster.scheduler_address) == 0  # fmt: skip
     for name in ("points.csv",):
         assert (tmp_path / "dask" / name).read_bytes() == (tmp_path / "local" / name).read_bytes()
+
+
+def test_sensitivity_files_repeat_exactly_and_match_scipy(small_path, tmp_path):
+    from scipy import stats
+
+    args = ("--method", "sobol", "--points", "8", "--runs-per-point", "30",
+            "--param", "countries.A.face_cost=0:0.4",
+            "--param", "negotiation.cut=10:90")  # fmt: skip
+    assert sweep_cli(small_path, tmp_path / "a", *args) == 0
+    assert sweep_cli(small_path, tmp_path / "b", *args) == 0
+    for name in ("points.csv", "sensitivity.csv"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    rng = np.random.default_rng(1)
+    f_A, f_B, f_AB = rng.random((1, 16)), rng.random((1, 16)), rng.random((3, 1, 16))
+    ours = sweep.saltelli(f_A[0], f_B[0], f_AB[:, 0, :])
+    theirs = stats.sobol_indices(func={"f_A": f_A, "f_B": f_B, "f_AB": f_AB}, n=16)
+    assert np.allclose(ours[0], theirs.first_order) and np.allclose(ours[1], theirs.total_order)
