@@ -14,6 +14,7 @@ from scipy.special import expit
 
 from sim import policies, pressure
 from sim.policies import TariffView
+from sim.pressure import BIG
 
 
 class CountryAgent(mesa.Agent):
@@ -61,10 +62,14 @@ class CountryAgent(mesa.Agent):
         under way at week 0.
         """
         i = self.index
-        self.contributions = {
-            name: ch.weight * pressure.evaluate(ch.form, observation[ch.input][:, i], ch.params)
-            for name, ch in self.spec.pressures.items()
-        }
+        # Extreme but valid settings can overflow a form (x^10 of a huge indicator): each
+        # contribution is bounded, so decisions stay defined and outputs finite.
+        with np.errstate(over="ignore", invalid="ignore"):
+            self.contributions = {
+                name: np.clip(np.nan_to_num(ch.weight * pressure.evaluate(
+                    ch.form, observation[ch.input][:, i], ch.params), nan=0.0), -BIG, BIG)
+                for name, ch in self.spec.pressures.items()
+            }  # fmt: skip
         total = sum(self.contributions.values(), np.zeros_like(self.pressure))
         self.pressure = np.broadcast_to(total, self.pressure.shape).copy()
         rho = self.spec.memory if self._assessed else 0.0

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import shlex
 import sys
@@ -16,13 +15,10 @@ import time
 import traceback
 from pathlib import Path
 
-import yaml
-
 from sim import __version__, interrupts
 from sim.results import OutputError, prepare_output, write_json_atomic
-from sim.runner import BlockError, Progress, manifest_base, run_to_folder
-from sim.scenario import METHODS, ScenarioError, dump, load, parse_sweep_param, uncertain
-from sim.schema import Context
+from sim.runner import BlockError, Progress, manifest_base, recorded, run_to_folder
+from sim.scenario import METHODS, ScenarioError, dump, load, uncertain
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 ALLOW_CODE = "let the scenario name user functions (module:function); only for trusted files"
@@ -145,53 +141,22 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_sweep(args: argparse.Namespace) -> int:
     from sim import sweep  # only sweeps need scipy.stats.qmc and friends
 
-    if args.resume:
-        folder = Path(args.resume)
-        if not (folder / "sweep.json").is_file():
-            raise OutputError(f"{folder}: no sweep.json here; not a sweep folder to resume")
-    elif args.scenario is None:
-        raise OutputError("sweep needs a SCENARIO file (or --resume DIR)")
-    else:
-        scenario = load(args.scenario, args.overrides, args.allow_code)
-        params = [parse_param(text) for text in args.params]
-        settings = sweep.settings_for(scenario, args.method, args.points, args.runs_per_point,
-                                      params, args.seed)  # fmt: skip
-        base = dump(scenario)
-        sweep.check_keys(base, args.scenario, settings, args.allow_code)
-        folder = prepare_output(args.out, scenario.name, prefix="sweep-")
-        (folder / "scenario.yaml").write_text(base, encoding="utf-8")
-        write_json_atomic(folder / "sweep.json", {**settings.to_json(),
-                                                  "runs_detail": args.runs_detail})  # fmt: skip
-    saved = json.loads((folder / "sweep.json").read_text(encoding="utf-8"))
-    settings = sweep.Settings.from_json(saved)
-    scenario = load(folder / "scenario.yaml", allow_code=args.allow_code)
-    total = len(sweep.design(settings)) * settings.runs_per_point
-    progress = Progress(total, sys.stderr, not args.quiet, time.monotonic)
-    manifest = manifest_base(scenario, args.workers, shlex.join(["tradewar", *args.argv]))
-    manifest.update(kind="sweep", sweep=settings.to_json(), runs=total)
-    began = time.time()
+    # Connect first: a scheduler that cannot be reached leaves no folder behind.
     with executor_for(args.scheduler) as executor:
-        try:
+        folder = _sweep_folder(args, sweep)
+        settings, saved = sweep.read_settings(folder)
+        scenario = load(folder / "scenario.yaml", allow_code=args.allow_code)
+        total = len(sweep.design(settings)) * settings.runs_per_point
+        progress = Progress(total, sys.stderr, not args.quiet, time.monotonic)
+        manifest = manifest_base(scenario, args.workers, shlex.join(["tradewar", *args.argv]))
+        manifest.update(kind="sweep", sweep=settings.to_json(), runs=total)
+        with recorded(folder, manifest, progress):
             report = sweep.run(
-                folder,
-                workers=args.workers,
-                executor=executor,
-                runs_detail=saved.get("runs_detail", False),
-                allow_code=args.allow_code,
+                folder, workers=args.workers, executor=executor,
+                runs_detail=saved.get("runs_detail", False), allow_code=args.allow_code,
                 on_point=lambda p: progress.advance(settings.runs_per_point),
-            )
-        except BaseException as exc:
-            manifest.update(complete=False, error=f"{type(exc).__name__}: {exc}")
-            raise
-        else:
-            manifest.update(complete=True, points=report.points, failures=len(report.failures))
-        finally:
-            progress.close()
-            manifest["files"] = sorted(
-                p.name for p in folder.iterdir() if p.name != "manifest.json"
-            )
-            manifest["wall_time_s"] = round(time.time() - began, 3)
-            write_json_atomic(folder / "manifest.json", manifest)  # fmt: skip
+            )  # fmt: skip
+            manifest.update(points=report.points, failures=len(report.failures))
     print(f"results: {folder}")
     print(f"{report.points} points x {settings.runs_per_point} runs ({settings.method})")
     if report.ranking:
@@ -206,21 +171,25 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def parse_param(text: str):
-    """``KEY=SPEC`` from the command line: ``[a, b, c]`` or ``low:high[:num]``."""
-    key, sep, spec = text.partition("=")
-    if not sep or not key.strip():
-        raise ScenarioError(
-            f"--param {text!r}: expected KEY=SPEC, e.g. countries.US.face_cost=0:0.6"
-        )
-    ctx = Context("--param")
-    raw = spec.strip()
-    if raw.startswith("["):
-        try:
-            raw = yaml.safe_load(raw)
-        except yaml.YAMLError:
-            raise ScenarioError(f"--param {key}: cannot read the list {spec!r}") from None
-    return parse_sweep_param(key.strip(), raw, (key.strip(),), ctx)
+def _sweep_folder(args: argparse.Namespace, sweep) -> Path:
+    """The folder to run: the one to resume, or a new one set up from the scenario."""
+    if args.resume:
+        folder = Path(args.resume)
+        sweep.read_settings(folder)  # a clear error before anything else
+        return folder
+    if args.scenario is None:
+        raise OutputError("sweep needs a SCENARIO file (or --resume DIR)")
+    scenario = load(args.scenario, args.overrides, args.allow_code)
+    params = [sweep.parse_param(text) for text in args.params]
+    settings = sweep.settings_for(scenario, args.method, args.points, args.runs_per_point,
+                                  params, args.seed)  # fmt: skip
+    base = dump(scenario)
+    sweep.check_keys(base, args.scenario, settings, args.allow_code)
+    folder = prepare_output(args.out, scenario.name, prefix="sweep-")
+    (folder / "scenario.yaml").write_text(base, encoding="utf-8")
+    write_json_atomic(folder / "sweep.json", {**settings.to_json(),
+                                              "runs_detail": args.runs_detail})  # fmt: skip
+    return folder
 
 
 @contextlib.contextmanager

@@ -83,17 +83,21 @@ def forced_talks(world, i: int, j: int, hit) -> np.ndarray:
 
 
 EVENTS: dict[str, EventKind] = {
-    "set_tariff": EventKind(set_tariff, {"value": Param(None, 0.0)}, True, set_tariff.__doc__),
-    "raise_tariff": EventKind(raise_tariff, {"points": Param(None)}, True, raise_tariff.__doc__),
+    "set_tariff": EventKind(
+        set_tariff, {"value": Param(None, 0.0, 10_000.0)}, True, set_tariff.__doc__
+    ),
+    "raise_tariff": EventKind(
+        raise_tariff, {"points": Param(None, -10_000.0, 10_000.0)}, True, raise_tariff.__doc__
+    ),
     "exemptions": EventKind(exemptions, {"share": Param(None, 0.0, 1.0)}, True, exemptions.__doc__),
     "market_shock": EventKind(
         market_shock, {"size": Param(None, -0.99, 10.0)}, False, market_shock.__doc__
     ),
     "export_controls": EventKind(
-        export_controls, {"weeks": Param(None, 0.0)}, True, export_controls.__doc__
+        export_controls, {"weeks": Param(None, 0.0, 520.0)}, True, export_controls.__doc__
     ),
     "resolve_change": EventKind(
-        resolve_change, {"delta": Param(None)}, False, resolve_change.__doc__
+        resolve_change, {"delta": Param(None, -100.0, 100.0)}, False, resolve_change.__doc__
     ),
     "forced_talks": EventKind(forced_talks, {}, True, forced_talks.__doc__),
 }

@@ -15,7 +15,7 @@ from sim.distributions import Distribution
 from sim.economy import INDICATORS
 from sim.events import EVENTS
 from sim.policies import POLICIES
-from sim.pressure import FORMS, USER_FORM, user_form
+from sim.pressure import BIG, FORMS, USER_FORM, user_form
 from sim.schema import Context, Number, Path, Spec, Text, mapping, reject_unknown
 
 Num = float | Distribution
@@ -77,7 +77,7 @@ class PolicySpec(Spec):
 
 
 class PressureSpec(Spec):
-    FIXED = {"input": Text(choices=tuple(INDICATORS)), "weight": Number(0.0)}
+    FIXED = {"input": Text(choices=tuple(INDICATORS)), "weight": Number(0.0, BIG)}
 
     def convert(self, raw, path, ctx):
         raw = mapping(raw, path, ctx)
@@ -150,7 +150,8 @@ class EventSpec(Spec):
         timing = {"hazard": SHARE, "from_week": WEEK, "to_week": WEEK} if self.random else {
             "week": WEEK}  # fmt: skip
         fixed = {**timing, "country": Text()}
-        if raw.get("kind") in EVENTS and EVENTS[raw["kind"]].needs_partner:
+        kind = raw.get("kind")
+        if isinstance(kind, str) and kind in EVENTS and EVENTS[kind].needs_partner:
             fixed["partner"] = Text()
         optional = ("from_week", "to_week")
         kind, f, params = _kinded(raw, path, ctx, "kind", EVENTS, fixed, optional)

@@ -123,15 +123,16 @@ def nash_utilities(t: Table, share_i):
 def nash_feasible(t: Table) -> tuple[np.ndarray, np.ndarray]:
     """The shares s where both sides gain, ``(low, high)``; empty where ``low >= high``.
 
-    ``u_i(s) = a_i s - b_i (1 - s)^2`` is positive above the smaller root of the quadratic,
-    ``(a + 2b - sqrt(a^2 + 4ab)) / 2b``; ``u_j(s) = a_j (1 - s) - b_j s^2`` is positive below
-    ``(sqrt(a^2 + 4ab) - a) / 2b``. With b = 0 the bounds are 0 and 1.
+    ``u_i(s) = a_i s - b_i (1 - s)^2`` is positive above the smaller root of its quadratic,
+    ``2b / (a + 2b + sqrt(a^2 + 4ab))``; ``u_j(s) = a_j (1 - s) - b_j s^2`` is positive below
+    ``2a / (a + sqrt(a^2 + 4ab))``: the usual root formulas rearranged so that nothing cancels
+    when a and b differ by orders of magnitude.
     """
     a_i, b_i, a_j, b_j = _nash_terms(t)
     with np.errstate(divide="ignore", invalid="ignore"):
-        low = np.where(b_i > 0, (a_i + 2 * b_i - np.sqrt(a_i**2 + 4 * a_i * b_i)) / (2 * b_i), 0.0)
-        high = np.where(b_j > 0, (np.sqrt(a_j**2 + 4 * a_j * b_j) - a_j) / (2 * b_j), 1.0)
-    return np.clip(low, 0.0, 1.0), np.clip(high, 0.0, 1.0)
+        low = 2 * b_i / (a_i + 2 * b_i + np.sqrt(a_i**2 + 4 * a_i * b_i))
+        high = 2 * a_j / (a_j + np.sqrt(a_j**2 + 4 * a_j * b_j))
+    return np.clip(np.nan_to_num(low, nan=1.0), 0.0, 1.0), np.clip(np.nan_to_num(high), 0.0, 1.0)
 
 
 def nash(t: Table) -> tuple[np.ndarray, np.ndarray]:
@@ -150,7 +151,7 @@ def nash(t: Table) -> tuple[np.ndarray, np.ndarray]:
     share = np.full(a_i.shape, 0.5)
     if ok.any():
         a_i, b_i, a_j, b_j = a_i[ok], b_i[ok], a_j[ok], b_j[ok]
-        margin = 1e-12 * (high[ok] - low[ok])
+        margin = 1e-9 * (high[ok] - low[ok])
 
         def slope(s, a_i, b_i, a_j, b_j):  # d/ds [ln u_i + ln u_j], decreasing from +inf
             u_i = a_i * s - b_i * (1 - s) ** 2
@@ -158,8 +159,10 @@ def nash(t: Table) -> tuple[np.ndarray, np.ndarray]:
             return (a_i + 2 * b_i * (1 - s)) / u_i - (a_j + 2 * b_j * s) / u_j
 
         bracket = (low[ok] + margin, high[ok] - margin)
-        found = elementwise.find_root(slope, bracket, args=(a_i, b_i, a_j, b_j))
-        share[ok] = found.x
+        with np.errstate(divide="ignore", invalid="ignore"):  # +-inf at a bracket's ends
+            found = elementwise.find_root(slope, bracket, args=(a_i, b_i, a_j, b_j))
+        # should the search ever fail, the middle of the shares both sides accept
+        share[ok] = np.where(np.isfinite(found.x), found.x, 0.5 * (bracket[0] + bracket[1]))
     pie = 2.0 * t.cut
     return (1.0 - share) * pie, share * pie
 

@@ -77,7 +77,7 @@ POLICIES: dict[str, Policy] = {
         {
             "match": Param(1.0, 0.0, 10.0),
             "match_cuts": Param(1.0, 0.0, 10.0),
-            "cap": Param(1000.0, 0.0),
+            "cap": Param(1000.0, 0.0, 10_000.0),
         },
         tit_for_tat.__doc__,
     ),
@@ -86,13 +86,13 @@ POLICIES: dict[str, Policy] = {
         {
             "match": Param(1.0, 0.0, 10.0),
             "match_cuts": Param(1.0, 0.0, 10.0),
-            "cap": Param(1000.0, 0.0),
+            "cap": Param(1000.0, 0.0, 10_000.0),
             "relief": Param(0.1, 0.0, 1.0),
-            "min_tariff": Param(0.0, 0.0),
+            "min_tariff": Param(0.0, 0.0, 10_000.0),
         },
         pressure_relief.__doc__,
     ),
-    "fixed": Policy(fixed, {"cap": Param(1000.0, 0.0)}, fixed.__doc__),
+    "fixed": Policy(fixed, {"cap": Param(1000.0, 0.0, 10_000.0)}, fixed.__doc__),
 }
 
 

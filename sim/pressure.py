@@ -72,15 +72,29 @@ def threshold(x, level, value):
     return np.where(x >= level, value, 0.0)
 
 
+BIG = 1e6  # bound of form parameters; channel contributions are clipped to it too
+
 FORMS: dict[str, Form] = {
-    "linear": Form(linear, {"slope": Param(None), "intercept": Param(0.0)}, linear.__doc__),
-    "logistic": Form(
-        logistic, {"midpoint": Param(None), "steepness": Param(None, 0.0)}, logistic.__doc__
+    "linear": Form(
+        linear,
+        {"slope": Param(None, -BIG, BIG), "intercept": Param(0.0, -BIG, BIG)},
+        linear.__doc__,
     ),
-    "hill": Form(hill, {"half": Param(None, 1e-12), "n": Param(1.0, 0.0, 50.0)}, hill.__doc__),
-    "exponential": Form(exponential, {"rate": Param(None, 0.0)}, exponential.__doc__),
-    "power": Form(power, {"scale": Param(1.0), "exponent": Param(1.0, 0.0, 10.0)}, power.__doc__),
-    "threshold": Form(threshold, {"level": Param(None), "value": Param(1.0)}, threshold.__doc__),
+    "logistic": Form(
+        logistic,
+        {"midpoint": Param(None, -BIG, BIG), "steepness": Param(None, 0.0, BIG)},
+        logistic.__doc__,
+    ),
+    "hill": Form(hill, {"half": Param(None, 1e-12, BIG), "n": Param(1.0, 0.0, 50.0)}, hill.__doc__),
+    "exponential": Form(exponential, {"rate": Param(None, 0.0, BIG)}, exponential.__doc__),
+    "power": Form(
+        power, {"scale": Param(1.0, -BIG, BIG), "exponent": Param(1.0, 0.0, 10.0)}, power.__doc__
+    ),
+    "threshold": Form(
+        threshold,
+        {"level": Param(None, -BIG, BIG), "value": Param(1.0, -BIG, BIG)},
+        threshold.__doc__,
+    ),
 }
 
 

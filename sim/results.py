@@ -198,10 +198,11 @@ def load(folder: str | Path, pandas: bool | None = None) -> Results:
     for name in TABLES:
         path = folder / f"{name}.csv"
         if path.is_file():
-            header, rows, torn = _read_rows(path)
-            if torn:
-                problem = problem or f"{path.name} ends in a partial row (dropped)"
-            tables[name] = _table(header, rows, use_pandas)
+            header, rows, dropped = _read_rows(path)
+            if dropped:
+                problem = problem or f"{path.name}: {dropped} torn row(s) dropped"
+            if header:  # an empty file (a writer killed before its header) holds nothing
+                tables[name] = _table(header, rows, use_pandas)
     kind = "sweep" if (folder / "sweep.json").is_file() else "run"
     return Results(folder, kind, manifest, not problem, problem, tables)
 
@@ -212,8 +213,10 @@ def _manifest(folder: Path) -> tuple[dict | None, str]:
         return None, "no manifest.json: the run never finished (it was killed or is running)"
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as exc:
+    except (OSError, ValueError) as exc:
         return None, f"manifest.json is unreadable: {exc}"
+    if not isinstance(manifest, dict):
+        return None, "manifest.json is not a tradewar manifest"
     if manifest.get("complete") is not True:
         done = manifest.get("runs_done")
         why = manifest.get("error", "stopped early")
@@ -235,14 +238,21 @@ def _pandas_wanted(pandas: bool | None) -> bool:
     return True
 
 
-def _read_rows(path: Path) -> tuple[list[str], list[list[str]], bool]:
-    """Header and rows; a last line without its newline (a killed writer) is dropped."""
-    text = path.read_text(encoding="utf-8")
-    torn = bool(text) and not text.endswith("\n")
-    if torn:
-        text = text[: text.rfind("\n") + 1]
-    rows = list(csv.reader(io.StringIO(text)))
-    return (rows[0] if rows else []), rows[1:], torn
+def _read_rows(path: Path) -> tuple[list[str], list[list[str]], int]:
+    """Header, rows, and how many torn rows were dropped: a last line without its newline
+    (a writer killed mid-line) and any row whose width differs from the header's."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        rows = list(csv.reader(io.StringIO(text)))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise OutputError(f"{path}: unreadable: {exc}") from None
+    if not rows:
+        return [], [], 0
+    header, body = rows[0], rows[1:]
+    if text and not text.endswith("\n") and body:
+        body = body[:-1]
+    whole = [row for row in body if len(row) == len(header)]
+    return header, whole, len(rows) - 1 - len(whole)
 
 
 def _table(header: list[str], rows: list[list[str]], use_pandas: bool):

@@ -9,6 +9,7 @@ is the same whatever the number of runs asked for, the number of workers or the 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import multiprocessing
 import os
@@ -188,50 +189,62 @@ def run_to_folder(
     Returns the printed headline. On any failure or interrupt the manifest is still written,
     with ``"complete": false`` and the number of runs done, before the exception goes on.
     """
-    began = time.time()
     names = scenario.country_names()
     (folder / "scenario.yaml").write_text(dump(scenario), encoding="utf-8")
-    manifest = manifest_base(scenario, workers, command)
+    manifest = {**manifest_base(scenario, workers, command), "runs_done": 0}
     summary = WeeklySummary(folder, names, scenario.horizon, scenario.runs)
     headline = Headline(names, scenario.horizon)
     streams = {"runs": CsvStream(folder / "runs.csv"), "events": CsvStream(folder / "events.csv")}
     if steps:
         streams["steps"] = CsvStream(folder / "steps.csv", digits=7)  # float32 trajectories
-    done = 0
-    try:
-        for result in run_blocks(scenario, workers, executor):
-            run_ids = np.arange(result.first_run, result.first_run + result.size)
-            with interrupts.deferred():  # a block is on disk whole, or not at all
-                streams["runs"].write({"run": run_ids, **result.outcomes})
-                streams["events"].write(result.events)
-                if steps:
-                    streams["steps"].write(step_columns(result, names, scenario.start_date))
-                summary.add(result.first_run, result.trajectory)
-                headline.add(result.outcomes)
-                done += result.size
-            if progress:
-                progress.advance(result.size)
-        finals = summary.write(folder / "summary.csv", scenario.start_date)
-    except BaseException as exc:
-        manifest.update(complete=False, runs_done=done, error=f"{type(exc).__name__}: {exc}")
-        raise
-    else:
-        manifest.update(complete=True, runs_done=done)
-    finally:
-        if progress:
-            progress.close()
-        for stream in streams.values():
-            stream.close()
-        summary.discard()
-        manifest["files"] = sorted(p.name for p in folder.iterdir() if p.name != "manifest.json")
-        manifest["wall_time_s"] = round(time.time() - began, 3)
-        write_json_atomic(folder / "manifest.json", manifest)
+    with recorded(folder, manifest, progress):
+        try:
+            for result in run_blocks(scenario, workers, executor):
+                run_ids = np.arange(result.first_run, result.first_run + result.size)
+                with interrupts.deferred():  # a block is on disk whole, or not at all
+                    streams["runs"].write({"run": run_ids, **result.outcomes})
+                    streams["events"].write(result.events)
+                    if steps:
+                        streams["steps"].write(step_columns(result, names, scenario.start_date))
+                    summary.add(result.first_run, result.trajectory)
+                    headline.add(result.outcomes)
+                    manifest["runs_done"] += result.size
+                if progress:
+                    progress.advance(result.size)
+            finals = summary.write(folder / "summary.csv", scenario.start_date)
+        finally:
+            for stream in streams.values():
+                stream.close()
+            summary.discard()
     tariffs = {
         key.replace(".tariff_on_", " on "): value
         for key, value in finals.items()
         if ".tariff_on_" in key
     }
     return headline.text(tariffs)
+
+
+@contextlib.contextmanager
+def recorded(folder: Path, manifest: dict, progress: Progress | None = None):
+    """Write ``folder``'s manifest last, whatever happens in the block.
+
+    It says ``"complete": true`` only if the block finished; otherwise it names the error
+    (an interrupt included) and the exception goes on. Written atomically.
+    """
+    began = time.time()
+    try:
+        yield manifest
+    except BaseException as exc:
+        manifest.update(complete=False, error=f"{type(exc).__name__}: {exc}")
+        raise
+    else:
+        manifest["complete"] = True
+    finally:
+        if progress:
+            progress.close()
+        manifest["files"] = sorted(p.name for p in folder.iterdir() if p.name != "manifest.json")
+        manifest["wall_time_s"] = round(time.time() - began, 3)
+        write_json_atomic(folder / "manifest.json", manifest)
 
 
 def manifest_base(scenario: Scenario, workers: int | None, command: str) -> dict:
@@ -242,7 +255,10 @@ def manifest_base(scenario: Scenario, workers: int | None, command: str) -> dict
         "block_size": scenario.block_size,
         "blocks": block_count(scenario.runs, scenario.block_size),
         "horizon": scenario.horizon,
-        "workers": workers or default_workers(),
+        # a single block runs in-process, whatever --workers says
+        "workers": 1
+        if block_count(scenario.runs, scenario.block_size) == 1
+        else (workers or default_workers()),
         "command": command,
         "started_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "versions": versions(),

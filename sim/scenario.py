@@ -46,6 +46,10 @@ NAME = r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}"
 COUNTRY = r"[A-Za-z][A-Za-z0-9_]{0,31}"
 WEEKS = Number(0.0, 10_000.0)
 SHARE = Number(0.0, 1.0)
+# Generous bounds that keep every quantity finite in float32 output: tariffs up to 10,000%,
+# anxiety-scale quantities (resolve, face cost, ...) up to 100 (pressure channels are ~0-1).
+TARIFF = Number(0.0, 10_000.0)
+ANXIETY = Number(0.0, 100.0)
 
 
 @dataclass(frozen=True)
@@ -55,8 +59,10 @@ class Market:
     initial_drawdown: Num = spec(Number(0.0, 0.99), 0.0, "fall from the pre-war peak at week 0")
     volatility: Num = spec(Number(0.0, 1.0), 0.025, "weekly s.d. of log returns")
     drift: Num = spec(Number(-1.0, 1.0), 0.0015, "weekly log drift in normal times")
-    trade_sensitivity: Num = spec(Number(0.0), 0.002, "weekly drift lost per % of GDP of trade")
-    news_sensitivity: Num = spec(Number(0.0), 0.015, "log fall per 100 points of escalation")
+    trade_sensitivity: Num = spec(
+        Number(0.0, 1.0), 0.002, "weekly drift lost per % of GDP of trade"
+    )
+    news_sensitivity: Num = spec(Number(0.0, 10.0), 0.015, "log fall per 100 points of escalation")
 
 
 @dataclass(frozen=True)
@@ -70,7 +76,7 @@ class ApproachChannel:
 
     face: Num = spec(SHARE, 1.0, "share of the face cost paid when used")
     leak: Num = spec(SHARE, 0.0, "chance the approach can be leaked by a partner who wants to")
-    signal: Num = spec(Number(0.0), 0.0, "added to the partner's acceptance margin")
+    signal: Num = spec(ANXIETY, 0.0, "added to the partner's acceptance margin")
 
 
 PUBLIC = {"public": ApproachChannel()}
@@ -80,7 +86,7 @@ PUBLIC = {"public": ApproachChannel()}
 class Conditions:
     """What a country demands of an asker before it accepts talks (reciprocity)."""
 
-    min_cut: Num = spec(Number(0.0), 0.0, "points the asker must have cut from its peak tariff")
+    min_cut: Num = spec(TARIFF, 0.0, "points the asker must have cut from its peak tariff")
     calm_weeks: Num = spec(WEEKS, 0.0, "weeks the asker must have gone without escalating")
 
 
@@ -89,21 +95,23 @@ class Country:
     """One country's economy, temperament, tariff policy and pressure channels."""
 
     name: str
-    gdp: Num = spec(Number(1e-9), doc="GDP, USD bn")
-    imports: dict[str, Num] = spec(MapOf(Number(0.0)), doc="pre-war imports by partner, USD bn/yr")
-    tariff: dict[str, Num] = spec(MapOf(Number(0.0)), doc="tariff on each partner at week 0, %")
-    floor: Num = spec(Number(0.0), 0.0, "lowest tariff this country will levy, %")
-    cap: Num = spec(Number(0.0), 1000.0, "highest tariff this country can levy, %")
+    gdp: Num = spec(Number(1e-9, 1e9), doc="GDP, USD bn")
+    imports: dict[str, Num] = spec(
+        MapOf(Number(0.0, 1e9)), doc="pre-war imports by partner, USD bn/yr"
+    )
+    tariff: dict[str, Num] = spec(MapOf(TARIFF), doc="tariff on each partner at week 0, %")
+    floor: Num = spec(TARIFF, 0.0, "lowest tariff this country will levy, %")
+    cap: Num = spec(TARIFF, 1000.0, "highest tariff this country can levy, %")
     elasticity: Num = spec(Number(0.0, 50.0), 3.0, "import demand elasticity")
     adjustment: Num = spec(SHARE, 0.1, "share of the gap to target imports closed each week")
     pass_through: Num = spec(SHARE, 0.2, "share of a tariff passed to consumer prices")
     inventory_weeks: Num = spec(Number(0.01, 520.0), 8.0, "weeks of normal imports in stock")
     restock: Num = spec(SHARE, 0.25, "share of the inventory gap refilled each normal week")
     market: Market = spec(Nested(Market), factory=Market, doc="stock market")
-    resolve: Num = spec(Number(0.0), 0.5, "anxiety this country can bear before it gives way")
-    face_cost: Num = spec(Number(0.0), 0.0, "anxiety-equivalent cost of being seen to ask")
+    resolve: Num = spec(ANXIETY, 0.5, "anxiety this country can bear before it gives way")
+    face_cost: Num = spec(ANXIETY, 0.0, "anxiety-equivalent cost of being seen to ask")
     memory: Num = spec(Number(0.0, 0.999), 0.6, "anxiety memory rho: A <- rho A + (1-rho) p")
-    noise: Num = spec(Number(1e-6), 0.05, "logit noise of approach, acceptance, renewal")
+    noise: Num = spec(Number(1e-6, 100.0), 0.05, "logit noise of approach, acceptance, renewal")
     policy: Kinded = spec(PolicySpec(), Kinded("fixed", {"cap": 1000.0}), "tariff policy")
     pressures: dict[str, PressureChannel] = spec(MapOf(PressureSpec()), factory=dict, doc="")
     channels: dict[str, ApproachChannel] = spec(
@@ -120,15 +128,15 @@ class Negotiation:
 
     talks_lag: Num = spec(WEEKS, 2.0, "weeks from an accepted approach to the first round")
     max_talks_weeks: Num = spec(Number(1.0, 10_000.0), 12.0, "talks collapse after this")
-    deal_rate: Num = spec(Number(0.0), 1.0, "weekly deal hazard per unit of mean anxiety")
+    deal_rate: Num = spec(Number(0.0, 1000.0), 1.0, "weekly deal hazard per unit of mean anxiety")
     deal_rule: str = spec(Text(choices=tuple(DEAL_RULES)), "reciprocal", "deal rule")
-    cut: Num = spec(Number(0.0), 50.0, "points each side cuts (reciprocal); pie = 2 x cut")
-    patience: Num = spec(Number(0.0), 1.0, "c in the impatience delta = exp(-c A)")
-    leak_power: Num = spec(Number(0.0), 0.2, "anxiety-equivalent bargaining handicap per leak")
+    cut: Num = spec(TARIFF, 50.0, "points each side cuts (reciprocal); pie = 2 x cut")
+    patience: Num = spec(Number(0.0, 1000.0), 1.0, "c in the impatience delta = exp(-c A)")
+    leak_power: Num = spec(ANXIETY, 0.2, "anxiety-equivalent bargaining handicap per leak")
     truce_weeks: Num = spec(Number(1.0, 10_000.0), 13.0, "length of a truce, weeks")
     renewal_growth: Num = spec(Number(0.1, 10.0), 1.0, "each renewal's length vs the last")
     cooldown: Num = spec(WEEKS, 4.0, "weeks before a rejected side may approach again")
-    collapse_escalation: Num = spec(Number(0.0), 0.0, "points each side adds when talks fail")
+    collapse_escalation: Num = spec(TARIFF, 0.0, "points each side adds when talks fail")
 
 
 class CountriesSpec(Spec):
@@ -139,6 +147,8 @@ class CountriesSpec(Spec):
         out = []
         for name, body in raw.items():
             Text(pattern=COUNTRY).convert(name, (*path, str(name)), ctx)
+            if name in ("none", "mutual", "mixed"):
+                raise ctx.error((*path, name), f"{name!r} is reserved for outcomes; rename it")
             out.append(build(Country, body, (*path, name), ctx, name=name))
         return tuple(out)
 

@@ -22,14 +22,23 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
+import yaml
 from scipy import stats
 from scipy.stats import qmc
 
 from sim import interrupts
 from sim.report import mean_interval, median_interval, wilson
-from sim.results import csv_text, write_json_atomic
+from sim.results import OutputError, csv_text, write_json_atomic
 from sim.runner import block_count, run_tasks
-from sim.scenario import METHODS, Scenario, ScenarioError, SweepParam, load_text
+from sim.scenario import (
+    METHODS,
+    Scenario,
+    ScenarioError,
+    SweepParam,
+    load_text,
+    parse_sweep_param,
+)
+from sim.schema import Context
 
 DESIGN_KEY = 0x5EED  # spawn key of the design's stream, apart from every block's
 
@@ -108,6 +117,22 @@ def _scale(p: SweepParam, u: np.ndarray) -> np.ndarray:
     return p.low + u * (p.high - p.low)
 
 
+def parse_param(text: str) -> SweepParam:
+    """``KEY=SPEC`` from the command line: ``[a, b, c]`` or ``low:high[:num]``."""
+    key, sep, spec = text.partition("=")
+    if not sep or not key.strip():
+        raise ScenarioError(
+            f"--param {text!r}: expected KEY=SPEC, e.g. countries.US.face_cost=0:0.6"
+        )
+    raw = spec.strip()
+    if raw.startswith("["):
+        try:
+            raw = yaml.safe_load(raw)
+        except yaml.YAMLError:
+            raise ScenarioError(f"--param {key}: cannot read the list {spec!r}") from None
+    return parse_sweep_param(key.strip(), raw, (key.strip(),), Context("--param"))
+
+
 def point_overrides(s: Settings, values: np.ndarray, block_size: int) -> list[str]:
     size = min(block_size, s.runs_per_point)
     return [*(f"{p.key}={float(v)!r}" for p, v in zip(s.params, values, strict=True)),
@@ -115,13 +140,23 @@ def point_overrides(s: Settings, values: np.ndarray, block_size: int) -> list[st
 
 
 def check_keys(base: str, source: str, s: Settings, allow_code: bool = False) -> None:
-    """Every swept key must exist: try each with its first value before anything runs."""
-    first = design(s)[0]
-    for p, v in zip(s.params, first, strict=True):
-        try:
-            load_text(base, source, [f"{p.key}={float(v)!r}"], allow_code)
-        except ScenarioError as exc:
-            raise ScenarioError(f"--param {p.key}: {exc}") from None
+    """Every swept key must exist before anything runs.
+
+    A key passes when one of its design values loads; a key none of whose values load is
+    refused. Values that fail at some points only are recorded there, when the point runs,
+    whatever their position in the design.
+    """
+    values = design(s)
+    for k, p in enumerate(s.params):
+        error = None
+        for v in dict.fromkeys(values[:, k]):
+            try:
+                load_text(base, source, [f"{p.key}={float(v)!r}"], allow_code)
+                break
+            except ScenarioError as exc:
+                error = exc
+        else:
+            raise ScenarioError(f"--param {p.key}: {error}")
 
 
 # --------------------------------------------------------------------------- statistics
@@ -165,8 +200,34 @@ def point_file(folder: Path, p: int, suffix: str) -> Path:
     return folder / "points" / f"{p:06d}.{suffix}"
 
 
-def finished(folder: Path) -> set[int]:
-    return {int(f.stem) for f in (folder / "points").glob("*.json")}
+def read_point(folder: Path, p: int) -> dict | None:
+    """Point ``p``'s record, or None if it is missing or not a record (it will run again)."""
+    try:
+        record = json.loads(point_file(folder, p, "json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    ok = isinstance(record, dict) and {"point", "values", "stats", "error"} <= record.keys()
+    return record if ok and record["point"] == p else None
+
+
+def finished(folder: Path, points: int) -> set[int]:
+    return {p for p in range(points) if read_point(folder, p) is not None}
+
+
+def read_settings(folder: Path) -> tuple[Settings, dict]:
+    """A sweep folder's design settings (and the raw sweep.json).
+
+    Raises:
+        OutputError: sweep.json is missing or not a sweep's settings.
+    """
+    path = folder / "sweep.json"
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        return Settings.from_json(saved), saved
+    except FileNotFoundError:
+        raise OutputError(f"{folder}: no sweep.json here; not a sweep folder") from None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise OutputError(f"{path}: not a sweep's settings ({type(exc).__name__}: {exc})") from None
 
 
 def tasks_for(base: str, s: Settings, values: np.ndarray, todo: list[int], block_size: int,
@@ -192,13 +253,14 @@ def tasks_for(base: str, s: Settings, values: np.ndarray, todo: list[int], block
 def run(folder: Path, *, workers=None, executor=None, runs_detail=False, allow_code=False,
         on_point: Callable[[int], None] | None = None) -> Report:  # fmt: skip
     """Run (or finish) the sweep set up in ``folder``, then write its result files."""
+    s, _ = read_settings(folder)
     base = (folder / "scenario.yaml").read_text(encoding="utf-8")
-    s = Settings.from_json(json.loads((folder / "sweep.json").read_text(encoding="utf-8")))
-    scenario = load_text(base, "scenario.yaml", allow_code=allow_code)
+    scenario = load_text(base, str(folder / "scenario.yaml"), allow_code=allow_code)
     names = scenario.country_names()
     values = design(s)
     (folder / "points").mkdir(exist_ok=True)
-    todo = [p for p in range(len(values)) if p not in finished(folder)]
+    done = finished(folder, len(values))
+    todo = [p for p in range(len(values)) if p not in done]
 
     def record(p: int, stats_: dict | None, error: str | None, detail: str = "") -> None:
         with interrupts.deferred():  # the json marks the point done: write it last, whole
@@ -237,7 +299,7 @@ def _runs_text(p: int, outcomes: dict[str, np.ndarray]) -> str:
 def assemble(folder: Path, s: Settings, values: np.ndarray, names: list[str],
              runs_detail: bool) -> Report:  # fmt: skip
     """points.csv (and runs.csv, sensitivity.csv) from the finished points, in point order."""
-    records = [json.loads(point_file(folder, p, "json").read_text()) for p in range(len(values))]
+    records = [read_point(folder, p) for p in range(len(values))]
     outcome_names = next((list(r["stats"]) for r in records if r["stats"]), [])
     columns = {"point": np.arange(len(values))}
     for k, p in enumerate(s.params):

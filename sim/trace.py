@@ -29,6 +29,9 @@ def load_folder(folder: Path, allow_code: bool = False) -> tuple[dict, object]:
     Raises:
         OutputError: the folder, its manifest or its scenario.yaml is missing or unreadable.
     """
+    if (folder / "sweep.json").is_file():
+        raise OutputError(f"{folder}: a sweep folder; trace re-runs a run folder's runs "
+                          "(run the point's values with `tradewar run --set ...`)")  # fmt: skip
     manifest_path, scenario_path = folder / "manifest.json", folder / "scenario.yaml"
     for path in (manifest_path, scenario_path):
         if not path.is_file():
@@ -37,6 +40,8 @@ def load_folder(folder: Path, allow_code: bool = False) -> tuple[dict, object]:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise OutputError(f"{manifest_path}: unreadable manifest: {exc}") from None
+    if not isinstance(manifest, dict):
+        raise OutputError(f"{manifest_path}: not a tradewar manifest")
     return manifest, load(scenario_path, allow_code=allow_code)
 
 
