@@ -19,6 +19,7 @@ from sim import __version__, interrupts
 from sim.results import OutputError, prepare_output, write_json_atomic
 from sim.runner import BlockError, Progress, manifest_base, recorded, run_to_folder
 from sim.scenario import METHODS, ScenarioError, dump, load, uncertain
+from sim.summarize import FORMATS
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 ALLOW_CODE = "let the scenario name user functions (module:function); only for trusted files"
@@ -95,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     summarize = sub.add_parser("summarize", help="the headline of a result folder, from its CSVs")
     summarize.add_argument("folder", help="a run or sweep folder")
-    summarize.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    summarize.add_argument("--format", choices=FORMATS, default="table")
     summarize.set_defaults(func=cmd_summarize)
 
     plot = sub.add_parser("plot", help="PNG figures of a result folder (needs the plot extra)")

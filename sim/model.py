@@ -24,11 +24,12 @@ import numpy as np
 from sim import economy
 from sim.agents import CountryAgent
 from sim.diplomacy import Diplomacy
+from sim.distributions import realise
 from sim.economy import Economy, Structure
 from sim.eventlog import EventLog
 from sim.events import EVENTS
 from sim.negotiation import STATUSES, TRUCE
-from sim.scenario import Scenario, realise
+from sim.scenario import Scenario
 
 TERMS = ("talks_lag", "max_talks_weeks", "deal_rate", "cut", "patience", "leak_power",
          "truce_weeks", "renewal_growth", "cooldown", "collapse_escalation")  # fmt: skip
@@ -189,7 +190,7 @@ class TradeWarModel(mesa.Model):
     # ------------------------------------------------------------------ helpers
 
     def anxieties(self) -> np.ndarray:
-        return np.stack([a.anxiety for a in self.countries], axis=1)
+        return self.diplomacy.anxieties()
 
     def pressures(self) -> np.ndarray:
         return np.stack([a.pressure for a in self.countries], axis=1)

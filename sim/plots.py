@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.results import OutputError, load
-from sim.summarize import _column
+from sim.summarize import text_column
 
 STATUS_COLORS = {"conflict": "#c0392b", "scheduled": "#f39c12", "talks": "#2980b9",
                  "truce": "#27ae60"}  # fmt: skip
@@ -92,7 +92,7 @@ def first_approach(plt, results):
     runs = results.tables.get("runs")
     if runs is None or len(runs) == 0:
         return None
-    who = _column(runs, "first_approacher").astype(str)
+    who = text_column(runs, "first_approacher").astype(str)
     weeks = runs["first_approach_week"]
     labels = [x for x in dict.fromkeys(who) if x != "none"]
     top = int(np.nanmax(np.r_[weeks, 0])) + 1
@@ -165,7 +165,7 @@ def _sweep_parts(results):
         return None, [], []
     names = list(points.dtype.names)
     params = names[names.index("point") + 1 : names.index("runs")]
-    ok = points[_column(points, "error").astype(str) == ""]
+    ok = points[text_column(points, "error").astype(str) == ""]
     outcomes = [n for n in names if n.startswith(("p_first_", "p_deal"))
                 and not n.endswith(("_low", "_high")) and n != "p_first_none"]  # fmt: skip
     return ok, params, outcomes

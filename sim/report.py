@@ -106,7 +106,8 @@ class Headline:
             mean = total / n
             sd = np.sqrt(max(squares / n - mean**2, 0.0) * n / max(n - 1, 1))
             half = 1.959963984540054 * sd / np.sqrt(n)
-            out.append((key, mean, mean - half, mean + half))
+            # counts cannot be negative: the normal interval is cut at zero
+            out.append((key, mean, max(mean - half, 0.0), mean + half))
         return out
 
     def medians(self) -> dict[str, tuple[float, int]]:

@@ -94,18 +94,23 @@ def prepare_output(
         folder = Path(out)
         if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
             raise OutputError(f"{folder}: exists and is not empty; refusing to overwrite results")
-    else:
-        stamp = prefix + dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-        base = Path(root) / safe_name(name) / stamp
-        folder, k = base, 1
-        while folder.exists():
-            k += 1
-            folder = base.with_name(f"{stamp}-{k}")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"{folder}: cannot create the result folder: {exc}") from None
-    return folder
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"{folder}: cannot create the result folder: {exc}") from None
+        return folder
+    stamp = prefix + dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    base = Path(root) / safe_name(name) / stamp
+    for k in range(1, 10_000):
+        folder = base if k == 1 else base.with_name(f"{stamp}-{k}")
+        try:
+            folder.mkdir(parents=True)  # not exist_ok: two runs in one second get two folders
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise OutputError(f"{folder}: cannot create the result folder: {exc}") from None
+        return folder
+    raise OutputError(f"{base}: 10,000 result folders this second; refusing to go on")
 
 
 def write_json_atomic(path: Path, data: dict) -> None:

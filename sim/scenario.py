@@ -166,11 +166,6 @@ class SweepParam:
     high: float | None = None
     num: int | None = None
 
-    def spec_text(self) -> str:
-        if self.values is not None:
-            return "[" + ", ".join(f"{v:g}" for v in self.values) + "]"
-        return f"{self.low:g}:{self.high:g}" + (f":{self.num}" if self.num else "")
-
 
 def parse_sweep_param(key: str, raw, path: Path, ctx: Context) -> SweepParam:
     """A sweep parameter from YAML (``[a, b]`` or ``{low, high, num}``) or ``low:high[:num]``."""

@@ -41,7 +41,7 @@ def _plain(value):
 TEXT_COLUMNS = ("first_approacher", "first_approach_channel", "final_status", "error")
 
 
-def _column(table, name: str) -> np.ndarray:
+def text_column(table, name: str) -> np.ndarray:
     col = table[name]
     # a column that is blank in every row reads back as numbers (all NaN): these hold text
     if name in TEXT_COLUMNS and col.dtype.kind == "f":
@@ -58,7 +58,7 @@ def _run(results: Results) -> dict:
     horizon = (results.manifest or {}).get("horizon") or 1 + int(np.nanmax(
         [np.nanmax(np.r_[runs[c], 0]) for c in ("first_approach_week", "deal_week")]))  # fmt: skip
     head = Headline(names, int(horizon))
-    head.add({name: _column(runs, name) for name in runs.dtype.names})
+    head.add({name: text_column(runs, name) for name in runs.dtype.names})
     return {
         "runs": head.runs,
         "shares": {label: [p, lo, hi] for label, p, lo, hi in head.rows()},
@@ -95,7 +95,7 @@ def _sweep(results: Results) -> dict:
                       and not n.endswith(("_low", "_high"))]  # fmt: skip
     order = np.argsort(-np.nan_to_num(points["p_deal"], nan=-1.0), kind="stable")[:TOP]
     out["points"] = len(points)
-    out["failed_points"] = int(np.sum(_column(points, "error").astype(str) != ""))
+    out["failed_points"] = int(np.sum(text_column(points, "error").astype(str) != ""))
     out["top_points"] = [
         {"point": int(points["point"][k]), **{n: float(points[n][k]) for n in shown}} for k in order
     ]

@@ -164,3 +164,10 @@ def test_simulated_blocks_do_not_accumulate_in_memory(small_path, monkeypatch):
         runner.simulate_block(scenario, block)
     gc.collect()
     assert len(made) == 3 and all(ref() is None for ref in made)
+
+
+def test_runs_in_the_same_second_get_their_own_folders(tmp_path):
+    from sim.results import prepare_output
+
+    folders = {prepare_output(None, "same", root=tmp_path) for _ in range(3)}
+    assert len(folders) == 3 and all(f.is_dir() and not any(f.iterdir()) for f in folders)

@@ -148,7 +148,7 @@ def test_dask_local_cluster_gives_the_local_results(small_path, tmp_path):
             "--param", "countries.A.face_cost=0:0.4")  # fmt: skip
     assert sweep_cli(small_path, tmp_path / "local", *args) == 0
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", dashboard_address=None) as cluster:  # fmt: skip
+                                  host="127.0.0.1", dashboard_address=":0") as cluster:  # fmt: skip
         assert sweep_cli(small_path, tmp_path / "dask", *args, "--scheduler",
                          cluster.scheduler_address) == 0  # fmt: skip
     for name in ("points.csv",):
