@@ -52,65 +52,70 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"tradewar {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _run_parser(sub.add_parser("run", help="run a scenario many times and write result CSVs"))
+    _sweep_parser(sub.add_parser("sweep", help="run a design of parameter points"))
+    _folder_parsers(sub)
+    validate = sub.add_parser("validate", help="check scenario files without running them")
+    validate.add_argument("scenarios", nargs="+", help="scenario YAML files")
+    _common(validate, "--set", "--allow-code")
+    validate.set_defaults(func=cmd_validate)
+    return parser
 
-    run = sub.add_parser("run", help="run a scenario many times and write result CSVs")
+
+def _common(p: argparse.ArgumentParser, *flags: str) -> None:
+    """The options several commands share, worded once."""
+    options = {
+        "--set": dict(dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                      help="override a scenario value, e.g. countries.US.face_cost=0.3"),
+        "--seed": dict(type=_seed, help="master seed (default: the scenario's)"),
+        "--workers": dict(type=_positive, help="worker processes (default: all cores)"),
+        "--quiet": dict(action="store_true", help="no progress bar"),
+        "--allow-code": dict(action="store_true", help=ALLOW_CODE),
+    }  # fmt: skip
+    for flag in flags:
+        p.add_argument(flag, **options[flag])
+
+
+def _run_parser(run: argparse.ArgumentParser) -> None:
     run.add_argument("scenario", help="scenario YAML file")
     run.add_argument("--runs", type=_positive, help="number of runs (overrides the file)")
-    run.add_argument("--seed", type=_seed, help="master seed (overrides the file)")
-    run.add_argument("--workers", type=_positive, help="worker processes (default: all cores)")
     run.add_argument("--out", help="result folder (default results/<name>/<UTC time>/)")
     run.add_argument("--steps", action="store_true", help="also write steps.csv (large)")
-    run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                     help="override a scenario value, e.g. countries.US.face_cost=0.3")  # fmt: skip
-    run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.add_argument("--plot", action="store_true", help="write figures to DIR/plots afterwards")
-    run.add_argument("--allow-code", action="store_true", help=ALLOW_CODE)
+    _common(run, "--seed", "--workers", "--set", "--quiet", "--allow-code")
     run.set_defaults(func=cmd_run)
 
-    sweep = sub.add_parser("sweep", help="run a design of parameter points, with sensitivity")
+
+def _sweep_parser(sweep: argparse.ArgumentParser) -> None:
     sweep.add_argument("scenario", nargs="?", help="scenario YAML file (not with --resume)")
     sweep.add_argument("--method", choices=METHODS, help="design (default: the sweep: block's)")
     sweep.add_argument("--points", type=_positive, help="design points (sobol: base sample n)")
     sweep.add_argument("--runs-per-point", type=_positive, help="replicates at every point")
     sweep.add_argument("--param", dest="params", action="append", default=[], metavar="KEY=SPEC",
                        help="swept key: [a, b] or low:high (low:high:num for grids)")  # fmt: skip
-    sweep.add_argument("--seed", type=_seed, help="master seed (default: the scenario's)")
-    sweep.add_argument("--workers", type=_positive, help="worker processes (default: all cores)")
     sweep.add_argument("--out", help="sweep folder (default results/<name>/sweep-<UTC time>/)")
     sweep.add_argument("--resume", metavar="DIR", help="finish an interrupted sweep in DIR")
     sweep.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler, tcp://HOST:PORT")
     sweep.add_argument("--runs-detail", action="store_true", help="also write runs.csv")
-    sweep.add_argument("--set", dest="overrides", action="append", default=[],
-                       metavar="KEY=VALUE", help="override a scenario value first")  # fmt: skip
-    sweep.add_argument("--quiet", action="store_true", help="no progress bar")
-    sweep.add_argument("--allow-code", action="store_true", help=ALLOW_CODE)
+    _common(sweep, "--seed", "--workers", "--set", "--quiet", "--allow-code")
     sweep.set_defaults(func=cmd_sweep)
 
-    trace = sub.add_parser(
-        "trace", help="re-simulate one run of a result folder and tell its story"
-    )
+
+def _folder_parsers(sub) -> None:
+    """The commands that read a result folder: trace, summarize, plot."""
+    trace = sub.add_parser("trace", help="re-simulate one run of a result folder, week by week")
     trace.add_argument("folder", help="a result folder written by tradewar run")
     trace.add_argument("--run", type=_seed, required=True, help="run number (0-based)")
-    trace.add_argument("--allow-code", action="store_true", help=ALLOW_CODE)
+    _common(trace, "--allow-code")
     trace.set_defaults(func=cmd_trace)
-
     summarize = sub.add_parser("summarize", help="the headline of a result folder, from its CSVs")
     summarize.add_argument("folder", help="a run or sweep folder")
     summarize.add_argument("--format", choices=FORMATS, default="table")
     summarize.set_defaults(func=cmd_summarize)
-
     plot = sub.add_parser("plot", help="PNG figures of a result folder (needs the plot extra)")
     plot.add_argument("folder", help="a run or sweep folder")
     plot.add_argument("--out", help="where the PNGs go (default DIR/plots)")
     plot.set_defaults(func=cmd_plot)
-
-    validate = sub.add_parser("validate", help="check scenario files without running them")
-    validate.add_argument("scenarios", nargs="+", help="scenario YAML files")
-    validate.add_argument("--set", dest="overrides", action="append", default=[],
-                          metavar="KEY=VALUE", help="override a value before checking")  # fmt: skip
-    validate.add_argument("--allow-code", action="store_true", help=ALLOW_CODE)
-    validate.set_defaults(func=cmd_validate)
-    return parser
 
 
 def cmd_run(args: argparse.Namespace) -> int:
