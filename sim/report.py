@@ -128,3 +128,26 @@ class Headline:
         for key, mean, low, high in self.means():
             lines.append(f"    {key:<30} {mean:6.2f}  [{low:.2f}, {high:.2f}]")
         return "\n".join(lines)
+
+
+def point_stats(outcomes: dict[str, np.ndarray], names: list[str]) -> dict[str, float]:
+    """Each outcome of one point with its 95% interval: ``X``, ``X_low``, ``X_high``."""
+    n = len(outcomes["first_approacher"])
+    out: dict[str, float] = {}
+
+    def put(name, triple):
+        out[name], out[f"{name}_low"], out[f"{name}_high"] = triple
+
+    for label in (*names, "mutual", "none"):
+        put(f"p_first_{label}", wilson(int(np.sum(outcomes["first_approacher"] == label)), n))
+    put("p_deal", wilson(int(np.sum(~np.isnan(outcomes["deal_week"]))), n))
+    weeks = outcomes["first_approach_week"]
+    put("median_first_approach_week", median_interval(weeks[~np.isnan(weeks)]))
+    for i in names:
+        for j in names:
+            if i != j:
+                put(f"mean_final_tariff_{i}_{j}", mean_interval(outcomes[f"final_tariff_{i}_{j}"]))
+    for i in names:
+        loss = outcomes[f"import_loss_{i}"] + outcomes[f"export_loss_{i}"]
+        put(f"mean_trade_loss_{i}", mean_interval(loss))
+    return out

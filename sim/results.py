@@ -113,6 +113,13 @@ def prepare_output(
     raise OutputError(f"{base}: 10,000 result folders this second; refusing to go on")
 
 
+def write_columns(path: Path, columns: dict[str, np.ndarray]) -> None:
+    """A whole CSV file (header and rows), written atomically."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(",".join(columns) + "\n" + csv_text(columns), encoding="utf-8")
+    os.replace(tmp, path)
+
+
 def write_json_atomic(path: Path, data: dict) -> None:
     """Write JSON so that a reader sees the old file or the new one, never half of one."""
     tmp = path.with_name(path.name + ".tmp")

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import warnings
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
@@ -23,12 +22,11 @@ from pathlib import Path
 
 import numpy as np
 import yaml
-from scipy import stats
 from scipy.stats import qmc
 
 from sim import interrupts
-from sim.report import mean_interval, median_interval, wilson
-from sim.results import OutputError, csv_text, write_json_atomic
+from sim.report import point_stats
+from sim.results import OutputError, csv_text, write_columns, write_json_atomic
 from sim.runner import block_count, run_tasks
 from sim.scenario import (
     METHODS,
@@ -39,8 +37,7 @@ from sim.scenario import (
     parse_sweep_param,
 )
 from sim.schema import Context
-
-DESIGN_KEY = 0x5EED  # spawn key of the design's stream, apart from every block's
+from sim.sensitivity import DESIGN_KEY, sensitivity
 
 
 @dataclass(frozen=True)
@@ -157,32 +154,6 @@ def check_keys(base: str, source: str, s: Settings, allow_code: bool = False) ->
                 error = exc
         else:
             raise ScenarioError(f"--param {p.key}: {error}")
-
-
-# --------------------------------------------------------------------------- statistics
-
-
-def point_stats(outcomes: dict[str, np.ndarray], names: list[str]) -> dict[str, float]:
-    """Each outcome of one point with its 95% interval: ``X``, ``X_low``, ``X_high``."""
-    n = len(outcomes["first_approacher"])
-    out: dict[str, float] = {}
-
-    def put(name, triple):
-        out[name], out[f"{name}_low"], out[f"{name}_high"] = triple
-
-    for label in (*names, "mutual", "none"):
-        put(f"p_first_{label}", wilson(int(np.sum(outcomes["first_approacher"] == label)), n))
-    put("p_deal", wilson(int(np.sum(~np.isnan(outcomes["deal_week"]))), n))
-    weeks = outcomes["first_approach_week"]
-    put("median_first_approach_week", median_interval(weeks[~np.isnan(weeks)]))
-    for i in names:
-        for j in names:
-            if i != j:
-                put(f"mean_final_tariff_{i}_{j}", mean_interval(outcomes[f"final_tariff_{i}_{j}"]))
-    for i in names:
-        loss = outcomes[f"import_loss_{i}"] + outcomes[f"export_loss_{i}"]
-        put(f"mean_trade_loss_{i}", mean_interval(loss))
-    return out
 
 
 # --------------------------------------------------------------------------- running
@@ -308,7 +279,7 @@ def assemble(folder: Path, s: Settings, values: np.ndarray, names: list[str],
     columns["error"] = np.array([r["error"] or "" for r in records], dtype=object).astype(str)
     for name in outcome_names:
         columns[name] = np.array([r["stats"][name] if r["stats"] else np.nan for r in records])
-    _write(folder / "points.csv", columns)
+    write_columns(folder / "points.csv", columns)
     if runs_detail:
         _concatenate(
             folder / "runs.csv", [point_file(folder, p, "csv") for p in range(len(values))]
@@ -316,14 +287,8 @@ def assemble(folder: Path, s: Settings, values: np.ndarray, names: list[str],
     failures = [(r["point"], r["error"]) for r in records if r["error"]]
     ranking = ""
     if s.method == "sobol" and not failures:
-        ranking = sensitivity(folder, s, columns, outcome_names)
+        ranking = sensitivity(folder, s.params, s.points, s.seed, columns, outcome_names)
     return Report(folder, len(values), failures, ranking)
-
-
-def _write(path: Path, columns: dict[str, np.ndarray]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(",".join(columns) + "\n" + csv_text(columns), encoding="utf-8")
-    tmp.replace(path)
 
 
 def _concatenate(path: Path, parts: list[Path]) -> None:
@@ -339,71 +304,3 @@ def _concatenate(path: Path, parts: list[Path]) -> None:
                 header_written = True
             out.write(body)
     tmp.replace(path)
-
-
-def sensitivity(folder: Path, s: Settings, columns: dict, outcome_names: list[str]) -> str:
-    """First-order and total Sobol' indices with bootstrap intervals (Saltelli 2010), from
-    per-point outcome estimates (replicates averaged at each point); writes sensitivity.csv
-    and returns a ranking of parameters by total effect."""
-    n, d = s.points, len(s.params)
-    estimates = [o for o in outcome_names if not o.endswith(("_low", "_high"))]
-    rows, ranking = {k: [] for k in SENS_COLUMNS}, []
-    for name in estimates:
-        y = columns[name]
-        if not np.all(np.isfinite(y)) or np.ptp(y) == 0:
-            continue  # undefined (no variance, or blank at some point)
-        f = {"f_A": y[None, :n], "f_B": y[None, n:2 * n],
-             "f_AB": y[2 * n:].reshape(d, 1, n)}  # fmt: skip
-        first, total, ci = _indices(f, n, d, s.seed)
-        for k, p in enumerate(s.params):
-            values = (name, p.key, first[k], ci[0][k], ci[1][k], total[k], ci[2][k], ci[3][k])
-            for col, v in zip(SENS_COLUMNS, values, strict=True):
-                rows[col].append(v)
-        order = np.argsort(-total)
-        ranking.append(f"  {name}: " + " > ".join(
-            f"{s.params[k].key} {total[k]:.2f}" for k in order))  # fmt: skip
-    _write(folder / "sensitivity.csv", {k: np.array(v) for k, v in rows.items()})
-    return "\n".join(ranking)
-
-
-SENS_COLUMNS = ("outcome", "parameter", "first_order", "first_order_low", "first_order_high",
-                "total_order", "total_order_low", "total_order_high")  # fmt: skip
-
-
-def saltelli(f_A, f_B, f_AB):
-    """First-order and total indices by Saltelli et al. (2010), Table 2 (b) and (f), over the
-    last axis (samples), on outputs centred on the mean of A and B, as in
-    ``scipy.stats.sobol_indices``."""
-    both = np.concatenate([f_A, f_B], axis=-1)
-    centre = both.mean(axis=-1, keepdims=True)
-    f_A, f_B, f_AB = f_A - centre, f_B - centre, f_AB - centre
-    var = np.var(both, axis=-1)
-    first = np.mean(f_B * (f_AB - f_A), axis=-1) / var
-    total = 0.5 * np.mean((f_A - f_AB) ** 2, axis=-1) / var
-    return first, total
-
-
-def _indices(f: dict, n: int, d: int, seed: int):
-    """Indices from scipy.stats.sobol_indices, and 95% BCa intervals from a seeded bootstrap.
-
-    scipy's own ``SobolResult.bootstrap`` draws from numpy's global random state, so its
-    intervals change from run to run; resampling the same estimator with our seed keeps a
-    sweep's files reproducible.
-    """
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(DESIGN_KEY, 1)))
-    f_A, f_B, f_AB = f["f_A"][0], f["f_B"][0], f["f_AB"][:, 0, :]
-
-    def statistic(idx, axis=-1):
-        first, total = saltelli(f_A[idx], f_B[idx], f_AB[:, idx])
-        return np.concatenate([first, total])
-
-    with warnings.catch_warnings():
-        # Degenerate bootstrap samples give NaN intervals, which is what we report.
-        warnings.simplefilter("ignore", (RuntimeWarning, stats.DegenerateDataWarning))
-        result = stats.sobol_indices(func=f, n=n)
-        boot = stats.bootstrap((np.arange(n),), statistic, vectorized=True, method="BCa",
-                               n_resamples=999, confidence_level=0.95, rng=rng)  # fmt: skip
-    low, high = boot.confidence_interval
-    row = lambda a: np.reshape(a, (-1, d))[0]  # noqa: E731  (one output: scipy drops the axis)
-    return (row(result.first_order), row(result.total_order),
-            (low[:d], high[:d], low[d:], high[d:]))  # fmt: skip

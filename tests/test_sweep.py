@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from conftest import SMALL
 
-from sim import sweep
+from sim import sensitivity, sweep
 from sim.cli import main
 from sim.scenario import ScenarioError, SweepParam, load_text
 
@@ -167,6 +167,6 @@ def test_sensitivity_files_repeat_exactly_and_match_scipy(small_path, tmp_path):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
     rng = np.random.default_rng(1)
     f_A, f_B, f_AB = rng.random((1, 16)), rng.random((1, 16)), rng.random((3, 1, 16))
-    ours = sweep.saltelli(f_A[0], f_B[0], f_AB[:, 0, :])
+    ours = sensitivity.saltelli(f_A[0], f_B[0], f_AB[:, 0, :])
     theirs = stats.sobol_indices(func={"f_A": f_A, "f_B": f_B, "f_AB": f_AB}, n=16)
     assert np.allclose(ours[0], theirs.first_order) and np.allclose(ours[1], theirs.total_order)
