@@ -36,7 +36,6 @@ from sim.weekly import WeeklySummary
 class BlockResult:
     """What one block sends back: its first run number, outcomes and weekly trajectories."""
 
-    block: int
     first_run: int
     outcomes: dict[str, np.ndarray]  # column -> (kept,)
     trajectory: dict[str, np.ndarray]  # name -> (weeks, kept, ...)
@@ -77,7 +76,7 @@ def simulate_block(scenario: Scenario, block: int, detail: bool = True) -> Block
         events = eventlog.columns(model.log.arrays(), first, keep, model.names, channels,
                                   scenario.start_date)  # fmt: skip
     model.release()
-    return BlockResult(block, first, outcomes, trajectory, events, model.channel_names)
+    return BlockResult(first, outcomes, trajectory, events, model.channel_names)
 
 
 def simulate_model(scenario: Scenario, block: int) -> TradeWarModel:

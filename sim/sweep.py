@@ -161,7 +161,6 @@ def check_keys(base: str, source: str, s: Settings, allow_code: bool = False) ->
 
 @dataclass
 class Report:
-    folder: Path
     points: int
     failures: list[tuple[int, str]]
     ranking: str
@@ -288,7 +287,7 @@ def assemble(folder: Path, s: Settings, values: np.ndarray, names: list[str],
     ranking = ""
     if s.method == "sobol" and not failures:
         ranking = sensitivity(folder, s.params, s.points, s.seed, columns, outcome_names)
-    return Report(folder, len(values), failures, ranking)
+    return Report(len(values), failures, ranking)
 
 
 def _concatenate(path: Path, parts: list[Path]) -> None:
