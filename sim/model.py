@@ -18,6 +18,8 @@ A week, in order (docs/model.md gives the equations):
 
 from __future__ import annotations
 
+import dataclasses
+
 import mesa
 import numpy as np
 
@@ -29,10 +31,27 @@ from sim.economy import Economy, Structure
 from sim.eventlog import EventLog
 from sim.events import EVENTS
 from sim.negotiation import STATUSES, TRUCE
-from sim.scenario import Scenario
+from sim.scenario import Negotiation, Scenario
+from sim.schema import Number
+from sim.streams import Streams, stream_seed
 
-TERMS = ("talks_lag", "max_talks_weeks", "deal_rate", "cut", "patience", "leak_power",
-         "truce_weeks", "renewal_growth", "cooldown", "collapse_escalation")  # fmt: skip
+# The week's uniform draws over ordered pairs, one named stream per decision (docs/model.md
+# §4.8); the market shock and the random events have streams of their own.
+PAIR_DRAWS = ("choice", "accept", "leak", "deny", "renew", "deal")
+
+
+def negotiation_terms(negotiation: Negotiation) -> dict[str, np.ndarray]:
+    """Every numeric field of :class:`~sim.scenario.Negotiation` by name, as an ``(R, 1, 1)``
+    array (``(1, 1, 1)`` when fixed) that broadcasts over pairs.
+
+    Derived from the dataclass's own declaration, so a term added there reaches
+    :class:`~sim.diplomacy.Diplomacy` without being listed again.
+    """
+    return {
+        f.name: np.reshape(np.asarray(getattr(negotiation, f.name), dtype=float), (-1, 1, 1))
+        for f in dataclasses.fields(negotiation)
+        if isinstance(f.metadata.get("spec"), Number)
+    }
 
 
 def child_seed(seed: np.random.SeedSequence, k: int) -> np.random.SeedSequence:
@@ -56,13 +75,12 @@ class TradeWarModel(mesa.Model):
     def __init__(self, scenario: Scenario, replicates: int = 1, seed=0) -> None:
         ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
         # Mesa gets its own stream: its seeding consumes draws differently across versions.
-        super().__init__(rng=child_seed(ss, 2))
+        super().__init__(rng=stream_seed(ss, "mesa"))
         # Not ``self.scenario``: Mesa 3.5 reserves that name for its own Scenario objects.
         self.trade_scenario = scenario
         self.R, self.N = replicates, len(scenario.countries)
         self.week = 0
-        self.gen = np.random.default_rng(child_seed(ss, 1))
-        self.event_gen = np.random.default_rng(child_seed(ss, 3))
+        self.streams = Streams(ss)
         realised, self.draws = realise(scenario, replicates, child_seed(ss, 0))
         self.countries = [
             CountryAgent(self, i, c, replicates) for i, c in enumerate(realised.countries)
@@ -72,10 +90,10 @@ class TradeWarModel(mesa.Model):
         self.offdiag = ~np.eye(self.N, dtype=bool)
         self._setup_economy(realised)
         n = realised.negotiation
-        # Negotiation terms as (R, 1, 1) arrays (or (1, 1, 1)) so they broadcast over pairs.
-        terms = {k: np.reshape(np.asarray(getattr(n, k), dtype=float), (-1, 1, 1)) for k in TERMS}
         self.log = EventLog()
-        self.diplomacy = Diplomacy(self.countries, terms, n.deal_rule, self.log, replicates)
+        self.diplomacy = Diplomacy(
+            self.countries, negotiation_terms(n), n.deal_rule, self.log, replicates
+        )
         self.seen = self.economy.tariff.copy()  # tariffs at the last decision
         self.peak_tariff = self.economy.tariff.copy()
         self.last_raise = np.full((replicates, self.N, self.N), -1.0)  # raised just before week 0
@@ -125,31 +143,37 @@ class TradeWarModel(mesa.Model):
 
     # ------------------------------------------------------------------ the week
 
+    def draw(self) -> dict[str, np.ndarray]:
+        """The week's random numbers by stream name, every week in the same shapes whatever
+        the state, so paired runs share them (docs/model.md §4.8)."""
+        s, pairs = self.streams, (self.R, self.N, self.N)
+        u = {name: s[name].random(pairs) for name in PAIR_DRAWS}
+        u["market"] = s["market"].standard_normal((self.R, self.N))
+        u["events"] = s["events"].random((self.R, len(self.random_events)))
+        return u
+
     def step(self) -> None:
         t, e, d = self.week, self.economy, self.diplomacy
-        # Every draw of the week, in fixed shapes, so paired runs share random numbers; the
-        # random events draw from a stream of their own, so adding one changes no other draw.
-        u = self.gen.random((6, self.R, self.N, self.N))
-        shock = self.gen.standard_normal((self.R, self.N))
-        u_events = self.event_gen.random((self.R, len(self.random_events)))
-        self._apply_events(t, u_events)
+        u = self.draw()
+        self._apply_events(t, u["events"])
         self.agents.do("assess", economy.observe(e, self.structure))
         moves = e.tariff - self.seen
         self.seen = e.tariff.copy()
         proposals = np.stack([a.propose_tariffs(e.tariff[:, a.index, :], moves[:, :, a.index])
                               for a in self.countries], axis=1)  # fmt: skip
-        choice = d.choose(t, u[0])
+        choice = d.choose(t, u["choice"])
         frozen = (d.rel.status == TRUCE) | ~self.offdiag
         self._set_tariffs(t, np.where(frozen, e.tariff, proposals), log=True)
-        d.approaches(t, choice, u[1], u[2], u[3], self.peak_tariff, e.tariff, self.last_raise)
+        d.approaches(t, choice, u["accept"], u["leak"], u["deny"], self.peak_tariff, e.tariff,
+                     self.last_raise)  # fmt: skip
         before = e.tariff.copy()
-        tariff = d.truces(t, u[4], e.tariff)
-        tariff = d.talks(t, u[5], tariff, self.clip)
+        tariff = d.truces(t, u["renew"], e.tariff)
+        tariff = d.talks(t, u["deal"], tariff, self.clip)
         self._set_tariffs(t, tariff, log=False)
         # Deals, snap-backs and collapses are not moves to retaliate against.
         self.seen += e.tariff - before
         e.weeks_in_conflict += ((d.rel.status != TRUCE) & self.offdiag).any(axis=2)
-        economy.advance(e, self.structure, shock)
+        economy.advance(e, self.structure, u["market"])
         self._record()
         self.week += 1
 
