@@ -51,16 +51,32 @@ class Checker:
         expected = C.table(entries, lay)
         _header(path, header, list(expected))
         out = {}
+        # object cells: a fixed-width str array would take rows x the longest cell
+        grid = np.array(rows, dtype=object).reshape(len(rows), len(header))
         for k, (name, col) in enumerate(expected.items()):
-            cells = np.array([row[k] for row in rows], dtype=str) if rows else np.zeros(0, str)
-            out[name] = self.column(f"{path}", name, col, cells, where)
+            out[name] = self.column(f"{path}", name, col, grid[:, k], where)
+        if entries is C.SUMMARY:
+            self._quantities(path, out, where, lay)
         return out
+
+    def _quantities(self, path: Path, table: dict, where: list[str], lay: C.Layout) -> None:
+        """Each summary.csv row's quantity must be one of its country's."""
+        country, quantity = table[C.COUNTRY.name()], table[C.QUANTITY.name()]
+        ok = np.zeros(len(country), dtype=bool)
+        for a in lay.names:
+            mine = C.names((*C.QUANTITIES, *C.SHARES), lay, a)
+            ok |= (country == a) & np.isin(quantity, mine)
+        if not ok.all():
+            k = int(np.argmin(ok))
+            raise OutputError(f"{path}: {where[k]}: quantity: {str(quantity[k])!r} is not a "
+                              f"quantity of {str(country[k])}")  # fmt: skip
 
     def column(self, path: str, name: str, col: C.Column, cells: np.ndarray,
                where: list[str]) -> np.ndarray:  # fmt: skip
         def fail(mask: np.ndarray, why: str):
             k = int(np.argmax(mask))
-            shown = cells[k] if len(cells[k]) <= 40 else cells[k][:40] + "..."
+            cell = str(cells[k])
+            shown = cell if len(cell) <= 40 else cell[:40] + "..."
             raise OutputError(f"{path}: {where[k]}: {name}: {why.format(repr(shown))}")
 
         blank = cells == ""

@@ -221,7 +221,8 @@ def executor_for(address: str | None):
 def cmd_plot(args: argparse.Namespace) -> int:
     from sim.plots import plot_folder
 
-    for path in plot_folder(args.folder, args.out):
+    warn = lambda message: print(f"tradewar: warning: {message}", file=sys.stderr)  # noqa: E731
+    for path in plot_folder(args.folder, args.out, warn):
         print(path)
     return EXIT_OK
 

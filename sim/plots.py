@@ -36,10 +36,16 @@ def _pyplot():
     return plt
 
 
-def plot_folder(folder, out=None) -> list[Path]:
-    """Write the folder's figures as PNG files to ``out`` (default DIR/plots); their paths."""
+def plot_folder(folder, out=None, warn=None) -> list[Path]:
+    """Write the folder's figures as PNG files to ``out`` (default DIR/plots); their paths.
+
+    Figures of an incomplete folder carry a red ``INCOMPLETE`` banner, and ``warn`` (if given)
+    is called with the reason.
+    """
     plt = _pyplot()
     results = load(folder, pandas=False)
+    if not results.complete and warn is not None:
+        warn(f"{results.folder}: incomplete ({results.problem}); its figures say so")
     out = Path(out) if out is not None else Path(folder) / "plots"
     out.mkdir(parents=True, exist_ok=True)
     makers = SWEEP_FIGURES if results.kind == "sweep" else RUN_FIGURES
@@ -48,11 +54,20 @@ def plot_folder(folder, out=None) -> list[Path]:
         fig = maker(plt, results)
         if fig is None:
             continue
+        if not results.complete:
+            _banner(fig, results.problem)
         path = out / f"{name}.png"
         fig.savefig(path, dpi=110, bbox_inches="tight")
         plt.close(fig)
         written.append(path)
     return written
+
+
+def _banner(fig, problem: str) -> None:
+    text = f"INCOMPLETE: {problem}"
+    text = text if len(text) <= 110 else text[:107] + "..."
+    fig.text(0.5, 1.0, text, ha="center", va="bottom", color="white", fontweight="bold",
+             bbox={"facecolor": "#c0392b", "edgecolor": "#c0392b", "pad": 6})  # fmt: skip
 
 
 # --------------------------------------------------------------------------- run folders
@@ -66,9 +81,20 @@ def _rows(summary, country: str, quantity: str):
     return summary[(summary["country"] == country) & (summary["quantity"] == quantity)]
 
 
+def _by_week(rows, weeks: np.ndarray) -> np.ndarray:
+    """A summary quantity's means on ``weeks`` (NaN where a week has no row)."""
+    out = np.full(len(weeks), np.nan)
+    out[np.searchsorted(weeks, rows["week"])] = rows["mean"]
+    return out
+
+
+def _mean(values: np.ndarray) -> float:
+    return float(np.mean(values)) if len(values) else float("nan")
+
+
 def tariff_fans(plt, results):
     summary = results.tables.get("summary")
-    if summary is None:
+    if summary is None or len(summary) == 0:
         return None
     names = results.layout.names
     pairs = [(a, b) for a in names for b in names if a != b]
@@ -111,17 +137,20 @@ def first_approach(plt, results):
 
 def status_shares(plt, results):
     summary = results.tables.get("summary")
-    if summary is None:
+    if summary is None or len(summary) == 0:
         return None
     countries = list(results.layout.names)
+    start = results.start
     # with two countries both see the same relationship: one panel says it all
     shown = countries[:1] if len(countries) == 2 else countries
     fig, axes = plt.subplots(1, len(shown), figsize=(7 * len(shown), 4), squeeze=False)
     for ax, country in zip(axes[0], shown, strict=True):
-        series = {s: _rows(summary, country, C.SHARE.name(status=s)) for s in STATUS_COLORS}
-        dates = _dates(next(iter(series.values())))
-        ax.stackplot(dates, *[rows["mean"] for rows in series.values()],
-                     labels=list(series), colors=list(STATUS_COLORS.values()))  # fmt: skip
+        weeks = np.unique(summary["week"])
+        dates = [start + dt.timedelta(weeks=int(w)) for w in weeks]
+        shares = [_by_week(_rows(summary, country, C.SHARE.name(status=s)), weeks)
+                  for s in STATUS_COLORS]  # fmt: skip
+        ax.stackplot(dates, *shares, labels=list(STATUS_COLORS),
+                     colors=list(STATUS_COLORS.values()))  # fmt: skip
         whose = " and ".join(countries) if len(countries) == 2 else country
         ax.set_title(f"Status of {whose}'s relations, share of runs")
         ax.set_ylabel("share of runs")
@@ -133,7 +162,7 @@ def status_shares(plt, results):
 
 def pressure_channels(plt, results):
     steps = results.tables.get("steps")
-    if steps is None:
+    if steps is None or len(steps) == 0:
         return None
     lay = results.layout
     channels = dict(zip(C.names((C.CHANNEL,), lay), lay.pressures, strict=True))
@@ -144,7 +173,7 @@ def pressure_channels(plt, results):
     for ax, country in zip(axes[0], countries, strict=True):
         mine = steps[steps["country"] == country]
         used = [c for c in channels if np.any(np.isfinite(mine[c]))]
-        means = [[np.mean(mine[c][mine["week"] == w]) for w in weeks] for c in used]
+        means = [[_mean(mine[c][mine["week"] == w]) for w in weeks] for c in used]
         ax.stackplot(weeks, *means, labels=[channels[c] for c in used])
         ax.set_title(f"{country}: mean pressure by channel")
         ax.set_xlabel("week")
@@ -165,7 +194,7 @@ def _sweep_parts(results):
     if points is None or len(points) == 0:
         return None, [], []
     params = list(results.params)
-    ok = points[points[C.ERROR.name()] == ""]
+    ok = points[(points[C.ERROR.name()] == "") & np.isfinite(points[C.P_DEAL.name()])]
     lay = replace(results.layout, keys=results.params)
     outcomes = [n for n in C.estimates((C.P_FIRST, C.P_DEAL), lay)
                 if n != C.P_FIRST.name(label=C.NONE)]  # fmt: skip
@@ -200,18 +229,25 @@ def heatmaps(plt, results):
     fig, axes = plt.subplots(1, len(shown), figsize=(6.5 * len(shown), 5), squeeze=False)
     x, y = points[params[0]], points[params[1]]
     for ax, name in zip(axes[0], shown, strict=True):
-        if len(points) >= 3 and np.ptp(x) > 0 and np.ptp(y) > 0:
-            levels = np.linspace(0, 1, 11)
-            levels[-1] += 1e-9  # a share of exactly 1 belongs in the top band
-            filled = ax.tricontourf(x, y, points[name], levels=levels, cmap="viridis")
-        else:
-            filled = ax.scatter(x, y, c=points[name], vmin=0, vmax=1, cmap="viridis")
+        filled = _filled(ax, x, y, points[name])
         ax.plot(x, y, "k.", ms=3, alpha=0.5)
         fig.colorbar(filled, ax=ax, label=name)
         ax.set_title(f"{name} across the design points")
         ax.set_xlabel(params[0])
         ax.set_ylabel(params[1])
     return fig
+
+
+def _filled(ax, x, y, z):
+    """Filled contours of z over the design points; a scatter where they cannot be drawn."""
+    if len(x) >= 3 and np.ptp(x) > 0 and np.ptp(y) > 0 and np.all(np.isfinite(z)):
+        levels = np.linspace(0, 1, 11)
+        levels[-1] += 1e-9  # a share of exactly 1 belongs in the top band
+        try:
+            return ax.tricontourf(x, y, z, levels=levels, cmap="viridis")
+        except (ValueError, RuntimeError):  # points on a line: no triangulation
+            pass
+    return ax.scatter(x, y, c=z, vmin=0, vmax=1, cmap="viridis")
 
 
 def marginals(plt, results):

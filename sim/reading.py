@@ -12,6 +12,7 @@ left behind, a sweep whose points.csv was never assembled) loads as far as it go
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 from dataclasses import dataclass, replace
@@ -37,8 +38,8 @@ class Results:
     ``tables`` maps a file's stem (``runs``, ``events``, ``summary``, ``steps``, ``points``,
     ``sensitivity``) to a pandas DataFrame when pandas is installed (or asked for), else to a
     numpy structured array; attribute access (``results.runs``) works for each. ``layout``
-    is what the columns expand over (countries, channels, drawn or swept keys), ``horizon``
-    the scenario's and ``params`` a sweep's swept keys.
+    is what the columns expand over (countries, channels, drawn or swept keys), ``horizon`` and
+    ``start`` the scenario's, ``params`` a sweep's swept keys.
     """
 
     folder: Path
@@ -50,6 +51,7 @@ class Results:
     layout: C.Layout | None = None
     horizon: int = 0
     params: tuple[str, ...] = ()
+    start: dt.date | None = None
 
     def __getattr__(self, name: str):
         tables = self.__dict__.get("tables", {})
@@ -102,7 +104,7 @@ def load(folder: str | Path, pandas: bool | None = None) -> Results:
     problem = "; ".join(problems)
     kind = "sweep" if sweep else "run"
     return Results(folder, kind, manifest, not problem, problem, tables, lay, scenario.horizon,
-                   params)  # fmt: skip
+                   params, scenario.start_date)  # fmt: skip
 
 
 def _scenario(folder: Path):
