@@ -36,14 +36,14 @@ def _pyplot():
     return plt
 
 
-def plot_folder(folder, out=None, warn=None) -> list[Path]:
+def plot_folder(folder, out=None, warn=None, allow_code: bool = False) -> list[Path]:
     """Write the folder's figures as PNG files to ``out`` (default DIR/plots); their paths.
 
     Figures of an incomplete folder carry a red ``INCOMPLETE`` banner, and ``warn`` (if given)
     is called with the reason.
     """
     plt = _pyplot()
-    results = load(folder, pandas=False)
+    results = load(folder, pandas=False, allow_code=allow_code)
     if not results.complete and warn is not None:
         warn(f"{results.folder}: incomplete ({results.problem}); its figures say so")
     out = Path(out) if out is not None else Path(folder) / "plots"

@@ -60,28 +60,31 @@ class Results:
         raise AttributeError(f"{name!r}: this folder has no {name}.csv (it has {sorted(tables)})")
 
 
-def load(folder: str | Path, pandas: bool | None = None) -> Results:
+def load(folder: str | Path, pandas: bool | None = None, allow_code: bool = False) -> Results:
     """Read a result folder written by ``tradewar run`` or ``tradewar sweep``.
 
     Args:
         folder: the result folder.
         pandas: DataFrames (True), numpy structured arrays (False), or DataFrames when pandas
             can be imported (None).
+        allow_code: the folder's scenario.yaml may name user functions (importing them runs
+            their code: only for folders you trust).
 
     Raises:
         OutputError: ``folder`` is not a result folder, or a file in it is not what tradewar
             writes (naming the file, line and column).
     """
     folder = Path(folder)
-    scenario = _scenario(folder)
+    scenario = _scenario(folder, allow_code)
     manifest, problems = _manifest(folder, scenario.horizon)
     use_pandas = _pandas_wanted(pandas)
     sweep = (folder / "sweep.json").is_file()
     params = _swept(folder) if sweep else ()
     lay = _layout(scenario, params)
     check = Checker(lay, scenario.horizon, params)
-    problems += [f"{p.name}: a temporary file left behind (a writer was interrupted)"
-                 for p in sorted(folder.glob("*.tmp")) + sorted(folder.glob(".*.tmp"))]  # fmt: skip
+    problems += [f"{p.relative_to(folder)}: a temporary file left behind (a writer was "
+                 "interrupted)" for pattern in ("*.tmp", ".*.tmp", "points/*.tmp")
+                 for p in sorted(folder.glob(pattern))]  # fmt: skip
     tables = {}
     for name in TABLES:
         path = folder / f"{name}.csv"
@@ -107,12 +110,12 @@ def load(folder: str | Path, pandas: bool | None = None) -> Results:
                    params, scenario.start_date)  # fmt: skip
 
 
-def _scenario(folder: Path):
+def _scenario(folder: Path, allow_code: bool):
     path = folder / "scenario.yaml"
     if not path.is_file():
         raise OutputError(f"{folder}: not a tradewar result folder (no scenario.yaml)")
     try:
-        return load_scenario(path)
+        return load_scenario(path, allow_code=allow_code)
     except ScenarioError as exc:
         raise OutputError(f"{folder}: its scenario.yaml does not load: {exc}") from None
 

@@ -166,8 +166,8 @@ def step_columns(result, names: list[str], start: dt.date) -> dict:
 # --------------------------------------------------------------------------- loading back
 
 
-def load(folder: str | Path, pandas: bool | None = None):
+def load(folder: str | Path, pandas: bool | None = None, allow_code: bool = False):
     """Read a result folder back, validated: see :func:`sim.reading.load`."""
     from sim.reading import load as read  # sim.reading needs this module's OutputError
 
-    return read(folder, pandas)
+    return read(folder, pandas, allow_code)

@@ -22,9 +22,12 @@ FORMATS = ("table", "csv", "json")
 TOP = 10
 
 
-def summarize(folder, fmt: str = "table") -> str:
-    """The summary of ``folder`` as text in ``fmt`` (table, csv or json)."""
-    results = load(folder, pandas=False)
+def summarize(folder, fmt: str = "table", allow_code: bool = False) -> str:
+    """The summary of ``folder`` as text in ``fmt`` (table, csv or json).
+
+    ``allow_code``: the folder's scenario.yaml may name user functions (see ``load``).
+    """
+    results = load(folder, pandas=False, allow_code=allow_code)
     data = _sweep(results) if results.kind == "sweep" else _run(results)
     data = {"folder": str(results.folder), "kind": results.kind, "complete": results.complete,
             "problem": results.problem, **data}  # fmt: skip

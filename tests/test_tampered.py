@@ -172,7 +172,28 @@ def test_summarize_an_interrupted_sweep_reads_its_finished_points(small_run, tmp
     assert "4 points (0 failed)" in text
     part = json.loads(cli("summarize", out, "--format", "json")[1])
     assert [p for p in whole["top_points"] if p["point"] != 3] == part["top_points"]
+    (out / "points" / "000003.json.tmp").write_text("{")  # a record being written
+    assert "points/000003.json.tmp: a temporary file left behind" in cli("summarize", out)[1]
     (out / "points" / "000001.json").write_text(json.dumps(
         {"point": 1, "values": ["x"], "stats": None, "error": None}))  # fmt: skip
     code, _, err = cli("summarize", out)
     assert code == 2 and "000001.json: values:" in err
+
+
+def test_a_folder_whose_scenario_names_user_code_needs_allow_code(tmp_path, monkeypatch):
+    (tmp_path / "userforms2.py").write_text(
+        "import numpy as np\n\ndef root(x, scale=1.0):\n    return scale * np.sqrt(np.abs(x))\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    path = tmp_path / "user.yaml"
+    path.write_text(SMALL.replace(
+        "      exports: {input: export_loss_gdp, form: hill, half: 1.5, n: 2, weight: 0.4}",
+        "      exports: {input: export_loss_gdp, form: 'userforms2:root', weight: 1.0}",
+    ))  # fmt: skip
+    out = tmp_path / "o"
+    assert cli("run", path, "--allow-code", "--workers", "1", "--quiet", "--runs", "8",
+               "--out", out)[0] == 0  # fmt: skip
+    code, _, err = cli("summarize", out)
+    assert code == 2 and "--allow-code" in err
+    code, text, _ = cli("summarize", out, "--allow-code")
+    assert code == 0 and text.startswith("8 runs")
