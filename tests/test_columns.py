@@ -5,7 +5,8 @@ import re
 from conftest import ROOT
 
 from sim import columns as C
-from sim.columns import main as columns_main
+from sim.docgen import main as columns_main
+from sim.docgen import render
 from sim.model import TradeWarModel
 from sim.scenario import load_text
 
@@ -14,7 +15,7 @@ DOC = ROOT / "docs" / "results.md"
 
 def test_the_doc_tables_are_the_generated_ones():
     text = DOC.read_text(encoding="utf-8")
-    assert C.render(text) == text, "run: python -m sim.columns --write docs/results.md"
+    assert render(text) == text, "run: python -m sim.docgen --write docs/results.md"
     assert columns_main(["--check", str(DOC)]) == 0
 
 
