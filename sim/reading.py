@@ -93,7 +93,9 @@ def load(folder: str | Path, pandas: bool | None = None, allow_code: bool = Fals
         header, rows, lines, torn = _read_rows(path)
         if torn:
             problems.append(f"{path.name}: a torn last line dropped (a writer was killed)")
-        if header:  # an empty file (a writer killed before its header) holds nothing
+        if not header:
+            problems.append(f"{path.name}: empty (a writer was killed before its header)")
+        else:
             where = [f"line {n}" for n in lines]
             sub = replace(lay, keys=params) if name == "points" else lay
             entries = C.SWEEP_RUNS if (name == "runs" and sweep) else C.TABLES[name]
