@@ -111,10 +111,12 @@ def _folder_parsers(sub) -> None:
     summarize = sub.add_parser("summarize", help="the headline of a result folder, from its CSVs")
     summarize.add_argument("folder", help="a run or sweep folder")
     summarize.add_argument("--format", choices=FORMATS, default="table")
+    _common(summarize, "--allow-code")
     summarize.set_defaults(func=cmd_summarize)
     plot = sub.add_parser("plot", help="PNG figures of a result folder (needs the plot extra)")
     plot.add_argument("folder", help="a run or sweep folder")
     plot.add_argument("--out", help="where the PNGs go (default DIR/plots)")
+    _common(plot, "--allow-code")
     plot.set_defaults(func=cmd_plot)
 
 
@@ -139,7 +141,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.plot:
         from sim.plots import plot_folder
 
-        for path in plot_folder(folder):
+        for path in plot_folder(folder, allow_code=args.allow_code):
             print(f"figure: {path}")
     return EXIT_OK
 
@@ -221,7 +223,8 @@ def executor_for(address: str | None):
 def cmd_plot(args: argparse.Namespace) -> int:
     from sim.plots import plot_folder
 
-    for path in plot_folder(args.folder, args.out):
+    warn = lambda message: print(f"tradewar: warning: {message}", file=sys.stderr)  # noqa: E731
+    for path in plot_folder(args.folder, args.out, warn, args.allow_code):
         print(path)
     return EXIT_OK
 
@@ -229,7 +232,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
 def cmd_summarize(args: argparse.Namespace) -> int:
     from sim.summarize import summarize
 
-    print(summarize(args.folder, args.format))
+    print(summarize(args.folder, args.format, args.allow_code))
     return EXIT_OK
 
 

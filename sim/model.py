@@ -23,6 +23,7 @@ import dataclasses
 import mesa
 import numpy as np
 
+from sim import columns as C
 from sim import economy
 from sim.agents import CountryAgent
 from sim.diplomacy import Diplomacy
@@ -261,43 +262,55 @@ class TradeWarModel(mesa.Model):
         """Recorded weekly state, each ``(weeks, R, ...)``: week w is the end of week w."""
         return {k: np.stack(v) for k, v in self.record.items()}
 
+    def layout(self) -> C.Layout:
+        """What this model's result columns expand over (countries, channels, drawn keys)."""
+        return C.Layout(tuple(self.names), {a.name: tuple(a.channel_names) for a in self.countries},
+                        tuple(self.channel_names), tuple(self.draws))  # fmt: skip
+
     def outcomes(self) -> dict[str, np.ndarray]:
         """Per-run outcomes, column name -> ``(R,)`` array, in runs.csv order."""
         d, e, names = self.diplomacy, self.economy, self.names
-        labels = np.array([*names, "none", "mutual"])
+        labels = np.array([*names, C.NONE, C.MUTUAL])  # first_approacher codes -1, -2 last
         code = np.where(d.first_approacher >= 0, d.first_approacher,
                         len(names) - 1 - d.first_approacher)  # fmt: skip
         out = {
-            "first_approacher": labels[code],
-            "first_approach_week": d.first["approach"],
-            "first_approach_channel": self._first_channel(),
-            "talks_week": d.first["talks"],
-            "deal_week": d.first["deal"],
-            "final_status": self._final_status(),
+            C.FIRST_APPROACHER.name(): labels[code],
+            C.FIRST_APPROACH_WEEK.name(): d.first["approach"],
+            C.FIRST_APPROACH_CHANNEL.name(): self._first_channel(),
+            C.TALKS_WEEK.name(): d.first["talks"],
+            C.DEAL_WEEK.name(): d.first["deal"],
+            C.FINAL_STATUS.name(): self._final_status(),
         }
-        for key, arr in (("peak", self.peak_tariff), ("final", e.tariff),
-                         ("deal", d.deal_tariff)):  # fmt: skip
+        for col, arr in ((C.PEAK_TARIFF, self.peak_tariff), (C.FINAL_TARIFF, e.tariff),
+                         (C.DEAL_TARIFF, d.deal_tariff)):  # fmt: skip
             for i, a in enumerate(names):
                 for j, b in enumerate(names):
                     if i != j:
-                        out[f"{key}_tariff_{a}_{b}"] = arr[:, i, j]
-        for key in ("deals", "collapses", "renewals", "snapbacks"):
-            out[key] = d.count[key]
+                        out[col.name(i=a, j=b)] = arr[:, i, j]
+        for col, key in ((C.DEALS, "deals"), (C.COLLAPSES, "collapses"),
+                         (C.RENEWALS, "renewals"), (C.SNAPBACKS, "snapbacks")):  # fmt: skip
+            out[col.name()] = d.count[key]
         per_country = {
-            "first_approach_week": d.first_own,
-            **{k: d.count[k] for k in ("approaches", "rejections", "leaks", "denials")},
-            "max_drawdown": e.max_drawdown,
-            "import_loss": e.import_loss,
-            "export_loss": e.export_loss,
-        }
-        for key, arr in per_country.items():
+            C.OWN_FIRST_APPROACH: d.first_own,
+            **{col: d.count[k] for col, k in ((C.APPROACHES, "approaches"),
+                                              (C.REJECTIONS, "rejections"), (C.LEAKS, "leaks"),
+                                              (C.DENIALS, "denials"))},
+            C.MAX_DRAWDOWN: e.max_drawdown,
+            C.IMPORT_LOSS: e.import_loss,
+            C.EXPORT_LOSS: e.export_loss,
+        }  # fmt: skip
+        for col, arr in per_country.items():
             for i, a in enumerate(names):
-                out[f"{key}_{a}"] = arr[:, i]
+                out[col.name(i=a)] = arr[:, i]
         for a in self.countries:
             for c, channel in enumerate(a.channel_names):
-                out[f"approaches_{a.name}_{channel}"] = d.by_channel[a.index][:, c]
-        out.update(self.draws)
-        return out
+                out[C.CHANNEL_APPROACHES.name(i=a.name, c=channel)] = d.by_channel[a.index][:, c]
+        out.update({C.DRAWN.name(key=k): v for k, v in self.draws.items()})
+        # the declaration owns the order (and a column it does not declare is a bug)
+        ordered = {name: out.pop(name) for name in C.names(C.OUTCOMES, self.layout())}
+        if out:
+            raise RuntimeError(f"outcomes not declared in sim/columns.py: {sorted(out)}")
+        return ordered
 
     def _first_channel(self) -> np.ndarray:
         d = self.diplomacy
@@ -308,7 +321,7 @@ class TradeWarModel(mesa.Model):
         return out.astype(str)
 
     def _final_status(self) -> np.ndarray:
-        statuses = np.array([*STATUSES, "mixed"])
+        statuses = np.array(C.FINAL_STATUSES)
         pairs = self.relations.status[:, self.diplomacy.upper]  # (R, pairs)
         same = (pairs == pairs[:, :1]).all(axis=1)
         return statuses[np.where(same, pairs[:, 0], len(STATUSES))]

@@ -215,12 +215,7 @@ def run_to_folder(
             for stream in streams.values():
                 stream.close()
             summary.discard()
-    tariffs = {
-        key.replace(".tariff_on_", " on "): value
-        for key, value in finals.items()
-        if ".tariff_on_" in key
-    }
-    return headline.text(tariffs)
+    return headline.text(finals)
 
 
 @contextlib.contextmanager

@@ -15,6 +15,7 @@ from pathlib import Path as FilePath
 
 import yaml
 
+from sim.columns import RESERVED
 from sim.distributions import Distribution, realise, uncertain
 from sim.kinds import Event, EventSpec, Kinded, PolicySpec, PressureChannel, PressureSpec
 from sim.negotiation import DEAL_RULES
@@ -147,7 +148,7 @@ class CountriesSpec(Spec):
         out = []
         for name, body in raw.items():
             Text(pattern=COUNTRY).convert(name, (*path, str(name)), ctx)
-            if name in ("none", "mutual", "mixed"):
+            if name in RESERVED:
                 raise ctx.error((*path, name), f"{name!r} is reserved for outcomes; rename it")
             out.append(build(Country, body, (*path, name), ctx, name=name))
         return tuple(out)

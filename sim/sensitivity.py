@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 from scipy import stats
 
+from sim import columns as C
 from sim.results import write_columns
 
 DESIGN_KEY = 0x5EED  # spawn key of a sweep design's stream (and, below it, the bootstrap's)
@@ -44,8 +45,7 @@ def sensitivity(folder: Path, params, n: int, seed: int, columns: dict,
     return "\n".join(ranking)
 
 
-SENS_COLUMNS = ("outcome", "parameter", "first_order", "first_order_low", "first_order_high",
-                "total_order", "total_order_low", "total_order_high")  # fmt: skip
+SENS_COLUMNS = tuple(C.names(C.SENSITIVITY, C.Layout(())))
 
 
 def saltelli(f_A, f_B, f_AB):
