@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +29,7 @@ from sim.report import point_stats
 from sim.results import OutputError, csv_text, write_columns, write_json_atomic
 from sim.runner import block_count, run_tasks
 from sim.scenario import (
+    MAX_BYTES,
     METHODS,
     Scenario,
     ScenarioError,
@@ -38,26 +39,7 @@ from sim.scenario import (
 )
 from sim.schema import Context
 from sim.sensitivity import DESIGN_KEY, sensitivity
-
-
-@dataclass(frozen=True)
-class Settings:
-    """A sweep's design: method, points, replicates, parameters and seed."""
-
-    method: str
-    points: int
-    runs_per_point: int
-    params: tuple[SweepParam, ...]
-    seed: int
-
-    def to_json(self) -> dict:
-        return {**asdict(self), "params": [asdict(p) for p in self.params]}
-
-    @classmethod
-    def from_json(cls, data: dict) -> Settings:
-        params = tuple(SweepParam(**{**p, "values": tuple(p["values"]) if p["values"] else None})
-                       for p in data["params"])  # fmt: skip
-        return cls(data["method"], data["points"], data["runs_per_point"], params, data["seed"])
+from sim.sweepsettings import Settings, check, read_settings
 
 
 def settings_for(scenario: Scenario, method=None, points=None, runs_per_point=None,
@@ -81,6 +63,7 @@ def settings_for(scenario: Scenario, method=None, points=None, runs_per_point=No
     for p in chosen.params:
         if chosen.method == "grid" and p.values is None and p.num is None:
             raise ScenarioError(f"{p.key}: a grid needs a list or low:high:num")
+    check(chosen)
     return chosen
 
 
@@ -166,38 +149,64 @@ class Report:
     ranking: str
 
 
+def blocks_per_point(s: Settings, block_size: int) -> int:
+    return block_count(s.runs_per_point, min(block_size, s.runs_per_point))
+
+
+def is_complete(folder: Path, s: Settings) -> bool:
+    """Every point finished and the manifest says complete: nothing for ``--resume`` to do."""
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return False
+    if not (isinstance(manifest, dict) and manifest.get("complete") is True):
+        return False
+    return (folder / "points.csv").is_file() and len(finished(folder, design(s))) == s.size()
+
+
 def point_file(folder: Path, p: int, suffix: str) -> Path:
     return folder / "points" / f"{p:06d}.{suffix}"
 
 
-def read_point(folder: Path, p: int) -> dict | None:
-    """Point ``p``'s record, or None if it is missing or not a record (it will run again)."""
+def read_point(folder: Path, p: int, values: np.ndarray) -> dict | None:
+    """Point ``p``'s record, or None if it is missing, damaged or not this design's point at
+    ``values`` (it will run again)."""
+    path = point_file(folder, p, "json")
     try:
-        record = json.loads(point_file(folder, p, "json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        if path.stat().st_size > MAX_BYTES:
+            return None
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
         return None
-    ok = isinstance(record, dict) and {"point", "values", "stats", "error"} <= record.keys()
-    return record if ok and record["point"] == p else None
+    return record if _is_record(record, p, values) else None
 
 
-def finished(folder: Path, points: int) -> set[int]:
-    return {p for p in range(points) if read_point(folder, p) is not None}
+def _is_record(r, p: int, values: np.ndarray) -> bool:
+    if not (isinstance(r, dict) and r.keys() == {"point", "values", "stats", "error"}):
+        return False
+    stats, error = r["stats"], r["error"]
+    number = lambda v: isinstance(v, int | float) and not isinstance(v, bool)  # noqa: E731
+    ok = error is None and isinstance(stats, dict) and all(number(v) for v in stats.values())
+    failed = stats is None and isinstance(error, str) and error != ""
+    same = type(r["point"]) is int and r["point"] == p
+    return same and r["values"] == [float(v) for v in values] and (ok or failed)
 
 
-def read_settings(folder: Path) -> tuple[Settings, dict]:
-    """A sweep folder's design settings (and the raw sweep.json).
+def finished(folder: Path, values: np.ndarray) -> set[int]:
+    return {p for p in range(len(values)) if read_point(folder, p, values[p]) is not None}
 
-    Raises:
-        OutputError: sweep.json is missing or not a sweep's settings.
-    """
-    path = folder / "sweep.json"
-    try:
-        saved = json.loads(path.read_text(encoding="utf-8"))
-        return Settings.from_json(saved), saved
-    except FileNotFoundError:
-        raise OutputError(f"{folder}: no sweep.json here; not a sweep folder") from None
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise OutputError(f"{path}: not a sweep's settings ({type(exc).__name__}: {exc})") from None
+
+def _outcome_names(folder: Path, records: list[dict]) -> list[str]:
+    """The outcomes every finished point has; a record with others is refused by name."""
+    kinds = Counter(tuple(r["stats"]) for r in records if r["stats"] is not None)
+    if not kinds:
+        return []
+    names = kinds.most_common(1)[0][0]
+    for r in records:
+        if r["stats"] is not None and tuple(r["stats"]) != names:
+            raise OutputError(f"{point_file(folder, r['point'], 'json')}: not this sweep's "
+                              "outcomes; delete it and resume to run the point again")  # fmt: skip
+    return list(names)
 
 
 def tasks_for(base: str, s: Settings, values: np.ndarray, todo: list[int], block_size: int,
@@ -229,7 +238,7 @@ def run(folder: Path, *, workers=None, executor=None, runs_detail=False, allow_c
     names = scenario.country_names()
     values = design(s)
     (folder / "points").mkdir(exist_ok=True)
-    done = finished(folder, len(values))
+    done = finished(folder, values)
     todo = [p for p in range(len(values)) if p not in done]
 
     def record(p: int, stats_: dict | None, error: str | None, detail: str = "") -> None:
@@ -243,7 +252,7 @@ def run(folder: Path, *, workers=None, executor=None, runs_detail=False, allow_c
         if on_point:
             on_point(p)
 
-    blocks = block_count(s.runs_per_point, min(scenario.block_size, s.runs_per_point))
+    blocks = blocks_per_point(s, scenario.block_size)
     order: deque = deque()
     failed = lambda p, error: record(p, None, error)  # noqa: E731
     tasks = tasks_for(base, s, values, todo, scenario.block_size, failed, order, allow_code)
@@ -269,8 +278,12 @@ def _runs_text(p: int, outcomes: dict[str, np.ndarray]) -> str:
 def assemble(folder: Path, s: Settings, values: np.ndarray, names: list[str],
              runs_detail: bool) -> Report:  # fmt: skip
     """points.csv (and runs.csv, sensitivity.csv) from the finished points, in point order."""
-    records = [read_point(folder, p) for p in range(len(values))]
-    outcome_names = next((list(r["stats"]) for r in records if r["stats"]), [])
+    records = [read_point(folder, p, values[p]) for p in range(len(values))]
+    if None in records:  # a record went missing or was damaged while the sweep ran
+        p = records.index(None)
+        raise OutputError(f"{point_file(folder, p, 'json')}: missing or damaged; resume to run "
+                          "the point again")  # fmt: skip
+    outcome_names = _outcome_names(folder, records)
     columns = {"point": np.arange(len(values))}
     for k, p in enumerate(s.params):
         columns[p.key] = values[:, k]
