@@ -11,9 +11,11 @@ import contextlib
 from sim.distributions import short
 from sim.results import OutputError
 
+TIMEOUT_S = 10.0  # for a scheduler's answer, wherever it is
+
 
 @contextlib.contextmanager
-def executor_for(address: str | None, timeout: float = 10.0):
+def executor_for(address: str | None, timeout: float | None = None):
     """A Dask executor for ``address`` and its worker threads, or (None, None) for the local
     process pool.
 
@@ -24,6 +26,7 @@ def executor_for(address: str | None, timeout: float = 10.0):
     if address is None:
         yield None, None
         return
+    timeout = TIMEOUT_S if timeout is None else timeout
     try:
         from distributed import Client
     except ImportError:
@@ -32,7 +35,8 @@ def executor_for(address: str | None, timeout: float = 10.0):
     try:
         client = Client(address, timeout=f"{timeout}s")
     except Exception as exc:  # gone since the probe: whatever the handshake raises
-        raise OutputError(f"--scheduler: no Dask scheduler at {address} ({exc})") from None
+        why = short(str(exc))
+        raise OutputError(f"--scheduler: no Dask scheduler at {address} ({why})") from None
     try:
         yield client.get_executor(), sum(client.nthreads().values()) or None
     finally:
