@@ -177,7 +177,8 @@ def parse_sweep_param(key: str, raw, path: Path, ctx: Context) -> SweepParam:
     if isinstance(raw, list):
         if not raw:
             raise ctx.error(path, "an empty list of values")
-        values = tuple(Number().convert(v, (*path, i), ctx) for i, v in enumerate(raw))
+        number = Number(uncertain=False)  # a swept value is a value, not a distribution
+        values = tuple(number.convert(v, (*path, i), ctx) for i, v in enumerate(raw))
         return SweepParam(key, values=values)
     raw = mapping(raw, path, ctx)
     reject_unknown(raw, ("low", "high", "num"), path, ctx)

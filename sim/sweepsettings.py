@@ -153,12 +153,12 @@ def _params(raw, ctx: Context) -> tuple[SweepParam, ...]:
         if item.get("values") is not None:
             if any(item.get(k) is not None for k in PARAM_FIELDS[2:]):
                 raise ctx.error(path, "give values, or low and high, not both")
-            spec = item["values"]
+            spec, where = item["values"], (*path, "values")
             if not isinstance(spec, list):
-                raise ctx.error((*path, "values"), f"expected a list, got {short(spec)}")
+                raise ctx.error(where, f"expected a list, got {short(spec)}")
         else:
-            spec = {k: item[k] for k in PARAM_FIELDS[2:] if item.get(k) is not None}
+            spec, where = {k: item[k] for k in PARAM_FIELDS[2:] if item.get(k) is not None}, path
         if key in (p.key for p in out):
             raise ctx.error((*path, "key"), f"{key} given twice")
-        out.append(parse_sweep_param(key, spec, path, ctx))
+        out.append(parse_sweep_param(key, spec, where, ctx))
     return tuple(out)

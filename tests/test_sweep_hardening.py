@@ -104,7 +104,10 @@ def listener():
 HTTP = b"HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n<html><body>hello</body></html>\n"
 
 
-@pytest.mark.parametrize("reply", [None, HTTP, bytes(range(256)) * 4], ids=["silent", "http", "bytes"])
+REPLIES = {"silent": None, "http": HTTP, "bytes": bytes(range(256)) * 4}
+
+
+@pytest.mark.parametrize("reply", REPLIES.values(), ids=REPLIES.keys())
 def test_a_listener_that_is_not_a_scheduler_fails_fast(reply, listener, small_path, tmp_path,
                                                        monkeypatch, capsys):  # fmt: skip
     pytest.importorskip("distributed")
@@ -151,12 +154,20 @@ def test_the_limits_hold_for_the_command_line_and_the_sweep_block(small_path, tm
     out = tmp_path / "s"
     assert sweep_cli(small_path, out, "--points", "1000000000", "--param", f"{FACE}=0:1") == 2
     assert "at most 1,000,000" in capsys.readouterr().err
+    axis = "{low: 0, high: 1, num: 100000}"
     small_path.write_text(SMALL + "sweep:\n  method: grid\n  parameters:\n"
-                          f"    {FACE}: {{low: 0, high: 1, num: 100000}}\n"
-                          "    countries.B.face_cost: {low: 0, high: 1, num: 100000}\n")  # fmt: skip
+                          f"    {FACE}: {axis}\n    countries.B.face_cost: {axis}\n")  # fmt: skip
     assert sweep_cli(small_path, out) == 2
     assert "grid design has 10,000,000,000 points" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_a_swept_value_is_a_number_not_a_distribution(small_path, tmp_path, capsys):
+    small_path.write_text(SMALL + "sweep:\n  method: grid\n  parameters:\n"
+                          f"    {FACE}: [0.1, {{dist: uniform, loc: 0, scale: 1}}]\n")  # fmt: skip
+    assert sweep_cli(small_path, tmp_path / "s") == 2
+    err = capsys.readouterr().err
+    assert f"sweep.parameters.{FACE}.1: expected a number" in err and "internal" not in err
 
 
 # --------------------------------------------------------------------------- item 9
@@ -180,6 +191,9 @@ EDITS = [
                  {"key": "countries.B.face_cost", "low": 0, "high": 1, "num": 10**5}],
       "method": "grid"}, "grid design has 10,000,000,000 points"),
     ({"params": [{"key": "countries.A.face_cots", "low": 0, "high": 1}]}, "face_cots"),
+    ({"params": [{"key": FACE, "values": [{"dist": "uniform"}]}]},
+     "params.0.values.0: expected a number"),
+    ({"params": [{"key": FACE, "values": []}]}, "params.0.values: an empty list of values"),
 ]  # fmt: skip
 
 
