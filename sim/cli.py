@@ -170,8 +170,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         command = shlex.join(["tradewar", *args.argv])
         manifest = manifest_base(scenario, args.workers, command, kind="sweep")
         blocks = points * sweep.blocks_per_point(settings, scenario.block_size)
-        workers = dask_workers or min(blocks, 1 if args.workers == 1 else
-                                      (args.workers or default_workers()))  # fmt: skip
+        local = 1 if args.workers == 1 else (args.workers or default_workers())
+        workers = min(blocks, local) if executor is None else dask_workers
         manifest.update(sweep=settings.to_json(), runs=total, blocks=blocks, workers=workers,
                         block_size=min(scenario.block_size, settings.runs_per_point))  # fmt: skip
         if args.scheduler:

@@ -16,8 +16,8 @@ TIMEOUT_S = 10.0  # for a scheduler's answer, wherever it is
 
 @contextlib.contextmanager
 def executor_for(address: str | None, timeout: float | None = None):
-    """A Dask executor for ``address`` and its worker threads, or (None, None) for the local
-    process pool.
+    """A Dask executor for ``address`` and its worker threads when connecting, or (None, None)
+    for the local process pool.
 
     Raises:
         OutputError: no Dask, or no Dask scheduler answers at ``address`` within ``timeout``
@@ -38,7 +38,7 @@ def executor_for(address: str | None, timeout: float | None = None):
         why = short(str(exc))
         raise OutputError(f"--scheduler: no Dask scheduler at {address} ({why})") from None
     try:
-        yield client.get_executor(), sum(client.nthreads().values()) or None
+        yield client.get_executor(), sum(client.nthreads().values())
     finally:
         client.close()
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +29,6 @@ from sim.report import point_stats
 from sim.results import OutputError, csv_text, write_columns, write_json_atomic
 from sim.runner import block_count, run_tasks
 from sim.scenario import (
-    MAX_BYTES,
     METHODS,
     Scenario,
     ScenarioError,
@@ -39,6 +38,7 @@ from sim.scenario import (
 )
 from sim.schema import Context
 from sim.sensitivity import DESIGN_KEY, sensitivity
+from sim.sweeppoints import concatenate, finished, point_file, read_point, record_outcomes
 from sim.sweepsettings import Settings, check, read_settings
 
 
@@ -164,51 +164,6 @@ def is_complete(folder: Path, s: Settings) -> bool:
     return (folder / "points.csv").is_file() and len(finished(folder, design(s))) == s.size()
 
 
-def point_file(folder: Path, p: int, suffix: str) -> Path:
-    return folder / "points" / f"{p:06d}.{suffix}"
-
-
-def read_point(folder: Path, p: int, values: np.ndarray) -> dict | None:
-    """Point ``p``'s record, or None if it is missing, damaged or not this design's point at
-    ``values`` (it will run again)."""
-    path = point_file(folder, p, "json")
-    try:
-        if path.stat().st_size > MAX_BYTES:
-            return None
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError):
-        return None
-    return record if _is_record(record, p, values) else None
-
-
-def _is_record(r, p: int, values: np.ndarray) -> bool:
-    if not (isinstance(r, dict) and r.keys() == {"point", "values", "stats", "error"}):
-        return False
-    stats, error = r["stats"], r["error"]
-    number = lambda v: isinstance(v, int | float) and not isinstance(v, bool)  # noqa: E731
-    ok = error is None and isinstance(stats, dict) and all(number(v) for v in stats.values())
-    failed = stats is None and isinstance(error, str) and error != ""
-    same = type(r["point"]) is int and r["point"] == p
-    return same and r["values"] == [float(v) for v in values] and (ok or failed)
-
-
-def finished(folder: Path, values: np.ndarray) -> set[int]:
-    return {p for p in range(len(values)) if read_point(folder, p, values[p]) is not None}
-
-
-def _outcome_names(folder: Path, records: list[dict]) -> list[str]:
-    """The outcomes every finished point has; a record with others is refused by name."""
-    kinds = Counter(tuple(r["stats"]) for r in records if r["stats"] is not None)
-    if not kinds:
-        return []
-    names = kinds.most_common(1)[0][0]
-    for r in records:
-        if r["stats"] is not None and tuple(r["stats"]) != names:
-            raise OutputError(f"{point_file(folder, r['point'], 'json')}: not this sweep's "
-                              "outcomes; delete it and resume to run the point again")  # fmt: skip
-    return list(names)
-
-
 def tasks_for(base: str, s: Settings, values: np.ndarray, todo: list[int], block_size: int,
               failed: Callable[[int, str], None], order: deque,
               allow_code: bool = False) -> Iterator:  # fmt: skip
@@ -238,7 +193,7 @@ def run(folder: Path, *, workers=None, executor=None, runs_detail=False, allow_c
     names = scenario.country_names()
     values = design(s)
     (folder / "points").mkdir(exist_ok=True)
-    done = finished(folder, values)
+    done = finished(folder, values, runs_detail)
     todo = [p for p in range(len(values)) if p not in done]
 
     def record(p: int, stats_: dict | None, error: str | None, detail: str = "") -> None:
@@ -283,7 +238,7 @@ def assemble(folder: Path, s: Settings, values: np.ndarray, names: list[str],
         p = records.index(None)
         raise OutputError(f"{point_file(folder, p, 'json')}: missing or damaged; resume to run "
                           "the point again")  # fmt: skip
-    outcome_names = _outcome_names(folder, records)
+    outcome_names = record_outcomes(folder, records)
     columns = {"point": np.arange(len(values))}
     for k, p in enumerate(s.params):
         columns[p.key] = values[:, k]
@@ -293,26 +248,9 @@ def assemble(folder: Path, s: Settings, values: np.ndarray, names: list[str],
         columns[name] = np.array([r["stats"][name] if r["stats"] else np.nan for r in records])
     write_columns(folder / "points.csv", columns)
     if runs_detail:
-        _concatenate(
-            folder / "runs.csv", [point_file(folder, p, "csv") for p in range(len(values))]
-        )
+        concatenate(folder / "runs.csv", [point_file(folder, p, "csv") for p in range(len(values))])
     failures = [(r["point"], r["error"]) for r in records if r["error"]]
     ranking = ""
     if s.method == "sobol" and not failures:
         ranking = sensitivity(folder, s.params, s.points, s.seed, columns, outcome_names)
     return Report(len(values), failures, ranking)
-
-
-def _concatenate(path: Path, parts: list[Path]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as out:
-        header_written = False
-        for part in parts:
-            if not part.exists():
-                continue
-            head, _, body = part.read_text(encoding="utf-8").partition("\n")
-            if not header_written:
-                out.write(head + "\n")
-                header_written = True
-            out.write(body)
-    tmp.replace(path)

@@ -242,6 +242,23 @@ def test_a_garbled_point_record_runs_again(garble, finished_sweep):
     assert json.loads(record.read_text())["point"] == 1
 
 
+def test_a_lost_or_garbled_runs_file_of_a_point(small_path, tmp_path, capsys):
+    out = tmp_path / "d"
+    assert sweep_cli(small_path, out, "--method", "lhs", "--points", "3", "--runs-per-point",
+                     "20", "--runs-detail", "--param", f"{FACE}=0:0.4") == 0  # fmt: skip
+    before = (out / "runs.csv").read_bytes()
+    (out / "manifest.json").unlink()
+    (out / "points" / "000001.csv").unlink()
+    assert resume(out) == 0  # the point runs again
+    assert (out / "runs.csv").read_bytes() == before
+    (out / "manifest.json").unlink()
+    (out / "points" / "000002.csv").write_bytes(b"\xff\xfe not text")
+    assert resume(out) == 2
+    err = capsys.readouterr().err
+    assert f"{out / 'points' / '000002.csv'}: cannot read" in err and "internal" not in err
+    assert not (out / "runs.csv.tmp").exists()
+
+
 def test_a_record_with_other_outcomes_is_named(finished_sweep, capsys):
     record = finished_sweep / "points" / "000002.json"
     saved = json.loads(record.read_text())
