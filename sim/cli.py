@@ -163,19 +163,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             print(f"tradewar: {folder}: the sweep is already complete; nothing to do",
                   file=sys.stderr)  # fmt: skip
             return EXIT_OK
-        scenario = load(folder / "scenario.yaml", allow_code=args.allow_code)
-        points = settings.size()
-        total = points * settings.runs_per_point
-        progress = Progress(total, sys.stderr, not args.quiet, time.monotonic)
-        command = shlex.join(["tradewar", *args.argv])
-        manifest = manifest_base(scenario, args.workers, command, kind="sweep")
-        blocks = points * sweep.blocks_per_point(settings, scenario.block_size)
-        local = 1 if args.workers == 1 else (args.workers or default_workers())
-        workers = min(blocks, local) if executor is None else dask_workers
-        manifest.update(sweep=settings.to_json(), runs=total, blocks=blocks, workers=workers,
-                        block_size=min(scenario.block_size, settings.runs_per_point))  # fmt: skip
-        if args.scheduler:
-            manifest["scheduler"] = args.scheduler
+        manifest = _sweep_manifest(args, sweep, settings, dask_workers)
+        progress = Progress(manifest["runs"], sys.stderr, not args.quiet, time.monotonic)
         with recorded(folder, manifest, progress):
             report = sweep.run(
                 folder, workers=args.workers, executor=executor,
@@ -195,6 +184,23 @@ def cmd_sweep(args: argparse.Namespace) -> int:
               "in points.csv", file=sys.stderr)  # fmt: skip
         return EXIT_USAGE
     return EXIT_OK
+
+
+def _sweep_manifest(args: argparse.Namespace, sweep, settings, dask_workers: int | None) -> dict:
+    """The sweep's manifest: the whole design's runs and blocks, and the workers it uses."""
+    scenario = load(args.folder / "scenario.yaml", allow_code=args.allow_code)
+    manifest = manifest_base(scenario, args.workers, shlex.join(["tradewar", *args.argv]), "sweep")
+    points = settings.size()
+    blocks = points * sweep.blocks_per_point(settings, scenario.block_size)
+    local = 1 if args.workers == 1 else (args.workers or default_workers())
+    manifest.update(
+        sweep=settings.to_json(), runs=points * settings.runs_per_point, blocks=blocks,
+        block_size=min(scenario.block_size, settings.runs_per_point),
+        workers=min(blocks, local) if dask_workers is None else dask_workers,
+    )  # fmt: skip
+    if args.scheduler:
+        manifest["scheduler"] = args.scheduler
+    return manifest
 
 
 RESUME_OPTIONS = ("--workers", "--quiet", "--scheduler", "--allow-code")
