@@ -192,7 +192,10 @@ def run(folder: Path, *, workers=None, executor=None, runs_detail=False, allow_c
     scenario = load_text(base, str(folder / "scenario.yaml"), allow_code=allow_code)
     names = scenario.country_names()
     values = design(s)
-    (folder / "points").mkdir(exist_ok=True)
+    try:
+        (folder / "points").mkdir(exist_ok=True)
+    except OSError as exc:  # e.g. a file named points
+        raise OutputError(f"{folder / 'points'}: cannot hold the point records: {exc}") from None
     done = finished(folder, values, runs_detail)
     todo = [p for p in range(len(values)) if p not in done]
 

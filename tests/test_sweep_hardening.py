@@ -259,6 +259,16 @@ def test_a_lost_or_garbled_runs_file_of_a_point(small_path, tmp_path, capsys):
     assert not (out / "runs.csv.tmp").exists()
 
 
+def test_a_points_file_in_the_way_is_named(finished_sweep, capsys):
+    for record in (finished_sweep / "points").iterdir():
+        record.unlink()
+    (finished_sweep / "points").rmdir()
+    (finished_sweep / "points").write_text("not a folder")
+    (finished_sweep / "manifest.json").unlink()
+    assert resume(finished_sweep) == 2
+    assert "cannot hold the point records" in capsys.readouterr().err
+
+
 def test_a_record_with_other_outcomes_is_named(finished_sweep, capsys):
     record = finished_sweep / "points" / "000002.json"
     saved = json.loads(record.read_text())
