@@ -241,8 +241,9 @@ def recorded(folder: Path, manifest: dict, progress: Progress | None = None):
         write_json_atomic(folder / "manifest.json", manifest)
 
 
-def manifest_base(scenario: Scenario, workers: int | None, command: str) -> dict:
+def manifest_base(scenario: Scenario, workers: int | None, command: str, kind: str = "run") -> dict:
     return {
+        "kind": kind,  # "run" or "sweep"
         "scenario": scenario.name,
         "seed": scenario.seed,
         "runs": scenario.runs,
