@@ -209,18 +209,14 @@ def _read_rows(path: Path) -> tuple[list[str], list[list[str]], list[int], bool]
 
 def _point_records(folder: Path, check: Checker, lay: C.Layout) -> tuple[dict, str]:
     """points.csv's columns from the finished point records of an unassembled sweep."""
-    from sim.sweep import read_point, read_settings
+    from sim.sweep import design, read_point, read_settings
 
     settings, _ = read_settings(folder)
-    d = len(settings.params)
-    if settings.method == "grid":
-        total = int(np.prod([len(p.values) if p.values is not None else p.num
-                             for p in settings.params], dtype=float))  # fmt: skip
-    else:
-        total = settings.points * (d + 2 if settings.method == "sobol" else 1)
+    values = design(settings)
+    total = len(values)
     numbers = sorted(int(p.stem) for p in (folder / "points").glob("*.json")
                      if p.stem.isdigit() and int(p.stem) < total)  # fmt: skip
-    records = [r for r in (read_point(folder, p) for p in numbers) if r]
+    records = [r for r in (read_point(folder, p, values[p]) for p in numbers) if r]
     columns = check.records(folder / "points", records, settings.runs_per_point, lay)
     return columns, f"points.csv not assembled: {len(records)} of {total} points finished"
 

@@ -176,8 +176,9 @@ def test_summarize_an_interrupted_sweep_reads_its_finished_points(small_run, tmp
     assert "points/000003.json.tmp: a temporary file left behind" in cli("summarize", out)[1]
     (out / "points" / "000001.json").write_text(json.dumps(
         {"point": 1, "values": ["x"], "stats": None, "error": None}))  # fmt: skip
-    code, _, err = cli("summarize", out)
-    assert code == 2 and "000001.json: values:" in err
+    # A garbled record is an unfinished point (resume runs it again), as the sweep sees it.
+    code, text, _ = cli("summarize", out)
+    assert code == 0 and "3 of 5 points finished" in text
 
 
 def test_a_folder_whose_scenario_names_user_code_needs_allow_code(tmp_path, monkeypatch):
