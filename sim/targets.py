@@ -150,7 +150,7 @@ def load(path: str | FilePath, scenario) -> tuple[Target, ...]:
         raise ctx.error(("targets",), "no targets")
     lay = layout_of(scenario)
     columns = set(C.names(C.OUTCOMES, lay))
-    weekly = {f"tariff_on_{j}" for j in lay.names}
+    weekly = {C.TARIFF_ON.name(j=j) for j in lay.names}
     return tuple(_target(str(name), body, ("targets", str(name)), ctx, columns, weekly, lay)
                  for name, body in entries.items())  # fmt: skip
 
