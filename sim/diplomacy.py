@@ -160,10 +160,14 @@ class Diplomacy:
         by its (grown) length: a truce renewed at the table rather than by default."""
         rel, upper = self.rel, self.upper
         in_truce = (rel.status == TRUCE) & self.offdiag
+        if not in_truce.any():  # the draws are taken whatever the state (model.draw)
+            return
         opening = in_truce & ~rel.truce_talks & symmetric(upper & (u_open < self.terms[
             "truce_talks_rate"]))  # fmt: skip
         rel.truce_talks |= opening
         self.log.add_pairs("truce_talks", t, opening & upper)
+        if not (rel.truce_talks & ~opening).any():
+            return
         anxiety = self.anxieties()
         p = negotiation.deal_probability(anxiety[:, :, None], anxiety[:, None, :],
                                          self.terms["deal_rate"])  # fmt: skip

@@ -29,12 +29,13 @@ from sim.agents import CountryAgent
 from sim.diplomacy import Diplomacy
 from sim.distributions import realise
 from sim.economy import Economy, Structure
-from sim.eventlog import CODE, EventLog
-from sim.events import EVENTS, threatened_points
+from sim.eventlog import EventLog
+from sim.events import EVENTS
 from sim.negotiation import CONFLICT, PEACE, STATUSES, TRUCE, symmetric
 from sim.scenario import Negotiation, Scenario
 from sim.schema import Number
 from sim.streams import Streams, stream_seed
+from sim.threats import Threats
 
 # The week's uniform draws over ordered pairs, one named stream per decision (docs/model.md
 # §4.8); the market shock and the random events have streams of their own.
@@ -102,8 +103,7 @@ class TradeWarModel(mesa.Model):
         self.peak_tariff = self.economy.tariff.copy()
         self.last_raise = np.full((replicates, self.N, self.N), LONG_AGO)
         self._start_relations(realised)
-        self.threats = {k: np.zeros(replicates) for k in ("carried_out", "withdrawn")}
-        self._threat_news: dict[int, np.ndarray] = {}
+        self.threats = Threats(replicates)
         self.channel_names = list(
             dict.fromkeys(k for c in self.countries for k in c.spec.pressures)
         )
@@ -227,7 +227,7 @@ class TradeWarModel(mesa.Model):
         np.maximum(self.peak_tariff, e.tariff, out=self.peak_tariff)
 
     def _apply_events(self, t: int, u_events: np.ndarray) -> None:
-        due = self._due(t, u_events)
+        due = self.threats.due(self, t, u_events)
         if not due:
             return
         e = self.economy
@@ -240,7 +240,7 @@ class TradeWarModel(mesa.Model):
             first = next(iter(ev.params.values()), np.nan)
             value = np.broadcast_to(np.asarray(first, dtype=float), (self.R,))
             if ev.threat:
-                self._settle_threat(ev, t, i, j, hit, value)
+                self.threats.settle(self, ev, t, i, j, hit, value)
                 continue
             self.log.add(ev.kind, t, np.nonzero(hit)[0], i, -1 if j is None else j,
                          v1=value[hit], v2=chance)  # fmt: skip
@@ -250,60 +250,6 @@ class TradeWarModel(mesa.Model):
         rel.owed += np.where(rel.status == TRUCE, np.maximum(headline - before_h, 0.0), 0.0)
         e.headline, e.exempt = before_h, before_x  # so that _set_rates sees the change
         self._set_rates(t, headline, exempt, log=False)
-
-    def _due(self, t: int, u_events: np.ndarray) -> list:
-        """The events acting this week as (event, runs, 1 if random else 0); announces the
-        threats made this week."""
-        horizon, due = self.trade_scenario.horizon, []
-        for ev in self.events:
-            if ev.threat and ev.week == t:
-                self._announce(ev, t)
-            act = ev.deadline if ev.deadline is not None else ev.week
-            if act == t:
-                due.append((ev, self._holds(ev), 0.0))
-        for k, ev in enumerate(self.random_events):
-            if ev.from_week <= t < (ev.to_week if ev.to_week is not None else horizon):
-                due.append((ev, (u_events[:, k] < ev.hazard) & self._holds(ev), 1.0))
-        return due
-
-    def _holds(self, ev) -> np.ndarray:
-        """The runs in which ``ev``'s condition on its pair holds (all runs if it has none)."""
-        cond = ev.condition()
-        if cond is None:
-            return np.ones(self.R, dtype=bool)
-        state, must = cond
-        i, j = self.names.index(ev.country), self.names.index(ev.partner)
-        now = self.diplomacy.rel.state(state)[:, i, j]
-        return now if must else ~now
-
-    def _announce(self, ev, t: int) -> None:
-        """A threat is made: logged, and priced by both markets as news of the threatened
-        raise (the raise itself is news again if carried out; withdrawal reverses this)."""
-        i, j = self.names.index(ev.country), self.names.index(ev.partner)
-        points = threatened_points(self, ev, i, j)
-        self._threat_news[id(ev)] = points
-        self._threat_shock(i, j, -points)
-        value = np.broadcast_to(
-            np.asarray(next(iter(ev.params.values()), np.nan), float), (self.R,)
-        )
-        act = ev.deadline if ev.deadline is not None else ev.week
-        self.log.add("threat", t, np.arange(self.R), i, j, channel=act, v1=value,
-                     v2=CODE[ev.kind])  # fmt: skip
-
-    def _threat_shock(self, i: int, j: int, points: np.ndarray) -> None:
-        e, news = self.economy, self.structure.news_sensitivity
-        for k in (i, j):
-            e.log_index[:, k] += news[:, k] * points / 100.0
-        np.maximum(e.peak, e.log_index, out=e.peak)
-
-    def _settle_threat(self, ev, t: int, i: int, j: int, hit, value) -> None:
-        withdrawn = ~hit
-        points = self._threat_news.pop(id(ev), np.zeros(self.R))
-        self._threat_shock(i, j, np.where(withdrawn, points, 0.0))
-        for kind, mask in (("threat_carried_out", hit), ("threat_withdrawn", withdrawn)):
-            self.log.add(kind, t, np.nonzero(mask)[0], i, j, v1=value[mask], v2=CODE[ev.kind])
-        self.threats["carried_out"] += hit
-        self.threats["withdrawn"] += withdrawn
 
     # ------------------------------------------------------------------ helpers
 
@@ -385,8 +331,8 @@ class TradeWarModel(mesa.Model):
                          (C.RENEWALS, "renewals"), (C.EXTENSIONS, "extensions"),
                          (C.SNAPBACKS, "snapbacks")):  # fmt: skip
             out[col.name()] = d.count[key]
-        out[C.THREATS_CARRIED_OUT.name()] = self.threats["carried_out"]
-        out[C.THREATS_WITHDRAWN.name()] = self.threats["withdrawn"]
+        out[C.THREATS_CARRIED_OUT.name()] = self.threats.count["carried_out"]
+        out[C.THREATS_WITHDRAWN.name()] = self.threats.count["withdrawn"]
         per_country = {
             C.OWN_FIRST_APPROACH: d.first_own,
             **{col: d.count[k] for col, k in ((C.APPROACHES, "approaches"),

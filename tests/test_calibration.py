@@ -65,3 +65,12 @@ def test_a_share_target_counts_runs_meeting_its_condition_among_the_given_runs()
                        given=targets.Condition("deal_week", "present", True))  # fmt: skip
     est = t.evaluate({"deal_week": np.array([1.0, 7.0, np.nan, 3.0, 9.0])})
     assert est[0] == pytest.approx(0.5)
+
+
+def test_a_weekly_median_target_reads_the_quantity_at_its_week():
+    import numpy as np
+
+    t = targets.Target("w", "weekly_median", "tariff_on_US", 10.0, 1.0, "s", week=1, country="CN")
+    weekly = {("CN", "tariff_on_US"): np.array([[125.0, 125.0, 125.0], [10.0, 10.0, 30.0]])}
+    est = t.evaluate({}, weekly)
+    assert est[0] == 10.0 and t.met(est)
