@@ -254,3 +254,15 @@ def test_week_zero_counts_as_calm_unless_the_scenario_says_a_pair_just_escalated
     acc = lambda m: events_of(m, "acceptance")  # noqa: E731
     assert np.any(acc(default)["week"] == 0)
     assert not np.any(acc(recent)["week"] <= 0)
+
+
+def test_a_threat_carried_out_is_answered_by_the_partners_policy():
+    model = simulate(THREAT, runs=200)
+    out = model.outcomes()
+    esc = events_of(model, "escalation")
+    answered = set(esc["run"][(esc["actor"] == 1) & (esc["week"] == 10)])
+    carried = set(np.nonzero(out["threats_carried_out"] == 1)[0])
+    # B (match 0.5) answers A's jump to 100% in the same week, and only where it happened
+    assert answered and answered <= carried
+    free = {r for r in carried if model.trajectory()["status"][9, r, 0, 1] != TRUCE}
+    assert free <= answered
