@@ -10,6 +10,8 @@ takes and the same ones that head the drawn-parameter columns of runs.csv.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path as FilePath
 
@@ -260,15 +262,30 @@ def load(path: str | FilePath, overrides: list[str] = (), allow_code: bool = Fal
     Raises:
         ScenarioError: any problem, naming the file, the line and the key.
     """
+    text = read_text(path)
+    return load_text(text, str(path), overrides, allow_code)
+
+
+def read_text(path: str | FilePath) -> str:
+    """The text of a regular file of at most MAX_BYTES; never blocks, never reads more."""
     try:
-        size = FilePath(path).stat().st_size
-        if size > MAX_BYTES:
+        # Devices and pipes report size 0 and may never end (/dev/zero) or block in open()
+        # (a FIFO with no writer): only a regular file is read, opened without blocking.
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise ScenarioError(f"{path}: not a regular file; a scenario is a YAML file")
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):  # replaced since the stat above
+                raise ScenarioError(f"{path}: not a regular file; a scenario is a YAML file")
+            data = handle.read(MAX_BYTES + 1)  # never more, whatever the size says
+        if len(data) > MAX_BYTES:
+            size = max(info.st_size, len(data))
             raise ScenarioError(f"{path}: the file is {size:,} bytes; a scenario may be at most "
                                 f"{MAX_BYTES:,} (is this the right file?)")  # fmt: skip
-        text = FilePath(path).read_text(encoding="utf-8")
+        return data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(f"{path}: cannot read scenario file: {exc}") from None
-    return load_text(text, str(path), overrides, allow_code)
 
 
 def load_text(
