@@ -8,6 +8,7 @@ trade wars; :mod:`sim.scenario` declares the scenario with it.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import difflib
@@ -24,8 +25,22 @@ from sim.distributions import Distribution, DistributionError, as_number, short
 Path = tuple[str | int, ...]
 
 
+MAX_ERRORS = 20  # validate reports this many problems of one file, then stops
+
+
 class ScenarioError(ValueError):
-    """Bad scenario input; the message names the file, the line and the key."""
+    """Bad scenario input; the message names the file, the line and the key.
+
+    A file with several problems gives one message per line, in file order.
+    """
+
+
+class _Reported(ScenarioError):
+    """Problems already in ``Context.problems``: the enclosing item failed, carry on."""
+
+
+class _TooMany(ScenarioError):
+    """MAX_ERRORS problems found: stop looking."""
 
 
 def dotted(path: Path) -> str:
@@ -34,21 +49,54 @@ def dotted(path: Path) -> str:
 
 @dataclass
 class Context:
-    """Where values came from: file name, YAML line of each key path, and --set overrides."""
+    """Where values came from: file name, YAML line of each key path, and overrides.
+
+    ``option`` is the command-line option the overrides came from (``--set``, ``--param``);
+    ``problems`` collects the messages of every item that failed, so that one pass reports
+    them all.
+    """
 
     source: str
     lines: dict[Path, int] = field(default_factory=dict)
     overridden: set[Path] = field(default_factory=set)
     allow_code: bool = False  # may the scenario name user functions (module:function)?
+    option: str = "--set"
+    problems: list[str] = field(default_factory=list)
 
     def error(self, path: Path, message: str) -> ScenarioError:
         key = dotted(path) or "(top level)"
         if any(path[:cut] in self.overridden for cut in range(len(path) + 1)):
-            return ScenarioError(f"{self.source}: --set {key}: {message}")
+            return ScenarioError(f"{self.source}: {self.option} {key}: {message}")
         for cut in range(len(path), -1, -1):
             if path[:cut] in self.lines:
                 return ScenarioError(f"{self.source}:{self.lines[path[:cut]]}: {key}: {message}")
         return ScenarioError(f"{self.source}: {key}: {message}")
+
+    @contextlib.contextmanager
+    def collecting(self):
+        """Record a ScenarioError raised inside and go on with the next item."""
+        try:
+            yield
+        except _TooMany:
+            raise
+        except _Reported:
+            pass
+        except ScenarioError as exc:
+            self.report(exc)
+
+    def report(self, exc: ScenarioError) -> None:
+        self.problems.append(str(exc))
+        if len(self.problems) >= MAX_ERRORS:
+            raise _TooMany(self.summary())
+
+    def failed_since(self, count: int) -> None:
+        """Raise if problems were reported after the first ``count``: the item is invalid."""
+        if len(self.problems) > count:
+            raise _Reported("\n".join(self.problems[count:]))
+
+    def summary(self) -> str:
+        stopped = f"\n(stopped after {MAX_ERRORS} problems)"
+        return "\n".join(self.problems) + (stopped if len(self.problems) >= MAX_ERRORS else "")
 
 
 class _Loader(yaml.SafeLoader):
@@ -62,8 +110,18 @@ class _Loader(yaml.SafeLoader):
                 None, None, f"impossible date {node.value!r}: {exc}", node.start_mark
             ) from None
 
+    def construct_yaml_int(self, node):
+        # Python refuses to read integers of over 4,300 digits; say where the number is.
+        try:
+            return super().construct_yaml_int(node)
+        except ValueError:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"a number of {len(node.value):,} characters", node.start_mark
+            ) from None
+
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
 
 
 def parse_yaml(text: str, source: str) -> tuple[Any, dict[Path, int]]:
@@ -76,14 +134,20 @@ def parse_yaml(text: str, source: str) -> tuple[Any, dict[Path, int]]:
             if node is None:
                 return None, lines
             # Lines first: construction flattens merge keys (<<) into the node tree.
-            _record_lines(node, (), lines, set(), source)
+            _record_lines(node, (), lines, set(), source, loader)
             return loader.construct_document(node), lines
         finally:
             loader.dispose()
+    except yaml.reader.ReaderError as exc:  # a NUL or other control character
+        line = text.count("\n", 0, exc.position) + 1
+        char = chr(exc.character) if isinstance(exc.character, int) else exc.character
+        raise ScenarioError(
+            f"{source}:{line}: YAML syntax error: character {char!r} is not allowed in YAML"
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}:{mark.line + 1}" if mark else source
-        problem = getattr(exc, "problem", None) or str(exc)
+        problem = " ".join((getattr(exc, "problem", None) or str(exc)).split())
         kind = (
             "bad YAML value"
             if isinstance(exc, yaml.constructor.ConstructorError)
@@ -96,7 +160,17 @@ def parse_yaml(text: str, source: str) -> tuple[Any, dict[Path, int]]:
         raise ScenarioError(f"{source}: cannot read YAML value: {short(str(exc))}") from None
 
 
-def _record_lines(node, path: Path, lines: dict, seen: set, source: str) -> None:
+def _key_name(key, loader) -> str:
+    """A mapping key as the loaded mapping will have it (``~`` is None, ``yes`` is True)."""
+    if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
+        try:
+            return str(loader.construct_object(key))
+        except (yaml.YAMLError, ValueError, TypeError):
+            loader.recursive_objects.pop(key, None)  # let construction report it, with a line
+    return str(key.value)
+
+
+def _record_lines(node, path: Path, lines: dict, seen: set, source: str, loader) -> None:
     # Aliased nodes are walked once: an alias bomb must not expand here.
     if id(node) in seen:
         return
@@ -105,7 +179,7 @@ def _record_lines(node, path: Path, lines: dict, seen: set, source: str) -> None
         here: dict[str, int] = {}
         for key, value in node.value:
             line = key.start_mark.line + 1
-            name = str(key.value)
+            name = _key_name(key, loader)
             if name in here and name != "<<":
                 raise ScenarioError(
                     f"{source}:{line}: {dotted((*path, name))}: duplicate key "
@@ -114,11 +188,11 @@ def _record_lines(node, path: Path, lines: dict, seen: set, source: str) -> None
             here[name] = line
             sub = (*path, name)
             lines.setdefault(sub, line)
-            _record_lines(value, sub, lines, seen, source)
+            _record_lines(value, sub, lines, seen, source, loader)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             lines.setdefault((*path, i), item.start_mark.line + 1)
-            _record_lines(item, (*path, i), lines, seen, source)
+            _record_lines(item, (*path, i), lines, seen, source, loader)
 
 
 # --------------------------------------------------------------------------- specs
@@ -146,15 +220,16 @@ class Number(Spec):
     def convert(self, raw, path, ctx):
         if isinstance(raw, dict) and "dist" in raw and self.uncertain:
             return self._distribution(raw, path, ctx)
+        exact = self.integer and isinstance(raw, int) and not isinstance(raw, bool)
         try:
-            number = as_number(raw)
+            number = raw if exact else as_number(raw)  # a seed keeps all its digits
         except OverflowError:
             number = math.inf
         if number is None:
             kind = "a whole number" if self.integer else "a number"
             extra = " or a {dist: ...} mapping" if self.uncertain else ""
             raise ctx.error(path, f"expected {kind}{extra}, got {short(raw)}")
-        if not math.isfinite(number):
+        if not exact and not math.isfinite(number):
             raise ctx.error(path, f"must be finite, got {short(raw)}")
         if self.integer and number != int(number):
             raise ctx.error(path, f"expected a whole number, got {short(raw)}")
@@ -166,7 +241,10 @@ class Number(Spec):
         try:
             dist = distributions.make(raw)
         except DistributionError as exc:
-            raise ctx.error(path, str(exc)) from None
+            name = raw["dist"]
+            known = distributions.DISTRIBUTIONS
+            why = str(exc) + (hint(name, known) if isinstance(name, str) else "")
+            raise ctx.error(path, why) from None
         low, high = dist.support()
         if low < self.low or high > self.high:
             raise ctx.error(
@@ -231,13 +309,19 @@ class MapOf(Spec):
 
     value: Spec
     key_pattern: str = r"[A-Za-z][A-Za-z0-9_-]*"
+    most: int = 1000
 
     def convert(self, raw, path, ctx):
-        out = {}
-        for key, val in mapping(raw, path, ctx).items():
-            if not isinstance(key, str) or not re.fullmatch(self.key_pattern, key):
-                raise ctx.error((*path, str(key)), "names must be letters, digits, _ or -")
-            out[key] = self.value.convert(val, (*path, key), ctx)
+        raw = mapping(raw, path, ctx)
+        if len(raw) > self.most:
+            raise ctx.error(path, f"{len(raw):,} entries; at most {self.most:,} are allowed")
+        out, before = {}, len(ctx.problems)
+        for key, val in raw.items():
+            with ctx.collecting():
+                if not isinstance(key, str) or not re.fullmatch(self.key_pattern, key):
+                    raise ctx.error((*path, str(key)), "names must be letters, digits, _ or -")
+                out[key] = self.value.convert(val, (*path, key), ctx)
+        ctx.failed_since(before)
         return out
 
     def dump(self, value):
@@ -247,13 +331,21 @@ class MapOf(Spec):
 @dataclass(frozen=True)
 class ListOf(Spec):
     value: Spec
+    most: int = 1000
 
     def convert(self, raw, path, ctx):
         if raw is None:
             return ()
         if not isinstance(raw, list):
             raise ctx.error(path, f"expected a list, got {type(raw).__name__}")
-        return tuple(self.value.convert(v, (*path, i), ctx) for i, v in enumerate(raw))
+        if len(raw) > self.most:
+            raise ctx.error(path, f"{len(raw):,} items; at most {self.most:,} are allowed")
+        out, before = [], len(ctx.problems)
+        for i, v in enumerate(raw):
+            with ctx.collecting():
+                out.append(self.value.convert(v, (*path, i), ctx))
+        ctx.failed_since(before)
+        return tuple(out)
 
     def dump(self, value):
         return [self.value.dump(v) for v in value]
@@ -290,14 +382,28 @@ def build(cls, raw, path: Path, ctx: Context, **given):
     """Build dataclass ``cls`` from the raw mapping, field by field through each Spec."""
     raw = mapping(raw, path, ctx)
     specs = {f.name: f for f in dataclasses.fields(cls) if "spec" in f.metadata}
-    reject_unknown(raw, specs, path, ctx)
+    before = len(ctx.problems)
+    with ctx.collecting():
+        reject_unknown(raw, specs, path, ctx)
     values = {}
     for name, f in specs.items():
-        if name in raw:
-            values[name] = f.metadata["spec"].convert(raw[name], (*path, name), ctx)
-        elif f.default is MISSING and f.default_factory is MISSING:
-            raise ctx.error((*path, name), "required key is missing")
+        with ctx.collecting():
+            if name in raw:
+                values[name] = f.metadata["spec"].convert(raw[name], (*path, name), ctx)
+            elif f.default is MISSING and f.default_factory is MISSING:
+                raise ctx.error((*path, name), "required key is missing")
+    ctx.failed_since(before)
     return cls(**values, **given)
+
+
+def build_all(cls, raw, ctx: Context, **given):
+    """:func:`build` at the top level: every problem found, in one ScenarioError."""
+    try:
+        return build(cls, raw, (), ctx, **given)
+    except _TooMany:
+        raise ScenarioError(ctx.summary()) from None
+    except _Reported:
+        raise ScenarioError(ctx.summary()) from None
 
 
 def to_dict(obj) -> dict:
@@ -340,9 +446,12 @@ def _apply_override(raw: dict, item: str, ctx: Context) -> None:
     if not sep or not key.strip():
         raise ScenarioError(f"{ctx.source}: --set {item!r}: expected KEY.PATH=VALUE")
     try:
-        value = yaml.safe_load(text)
-    except yaml.YAMLError:
-        raise ScenarioError(f"{ctx.source}: --set {key}: cannot parse value {text!r}") from None
+        value = yaml.load(text, Loader=_Loader)  # noqa: S506 (_Loader is a SafeLoader)
+    except (yaml.YAMLError, ValueError, RecursionError) as exc:
+        why = getattr(exc, "problem", None) or "not YAML"
+        raise ScenarioError(
+            f"{ctx.source}: --set {key}: cannot parse value {short(text)}: {why}"
+        ) from None
     parts: list[Any] = key.strip().split(".")
     node: Any = raw
     for depth, part in enumerate(parts[:-1]):

@@ -50,8 +50,8 @@ def validate_in_child(*args: str, timeout: float = 20) -> subprocess.CompletedPr
 def test_a_device_is_refused_without_reading_it():
     child = validate_in_child("/dev/zero")
     assert child.returncode == 2
-    assert child.stderr.strip() == "tradewar: error: /dev/zero: not a regular file; a scenario "\
-        "is a YAML file"  # fmt: skip
+    assert child.stderr.strip() == ("tradewar: error: /dev/zero: cannot read scenario file: "
+                                    "not a regular file (a folder, device or pipe)")
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
