@@ -116,7 +116,7 @@ class _Loader(yaml.SafeLoader):
             return super().construct_yaml_int(node)
         except ValueError:
             raise yaml.constructor.ConstructorError(
-                None, None, f"a number of {len(node.value):,} characters", node.start_mark
+                None, None, f"a number of {len(node.value):,} characters is too long", node.start_mark
             ) from None
 
 
@@ -421,54 +421,54 @@ def to_dict(obj) -> dict:
 def apply_overrides(raw: dict, overrides, ctx: Context) -> dict:
     """``raw`` with each ``KEY.PATH=VALUE`` applied (VALUE is YAML); the input is not changed.
 
-    YAML anchors share nested mappings between keys; the copy unshares them, so an override
-    changes only its own path.
+    YAML anchors share nested mappings between keys. Each override copies the mappings and
+    lists on its own path only, so it changes only that path, and an alias bomb elsewhere in
+    the file is never expanded.
     """
     if not overrides:
         return raw
-    raw = _unshare(raw)
+    raw = dict(raw)
     for item in overrides:
         _apply_override(raw, item, ctx)
     return raw
 
 
-def _unshare(node):
-    if isinstance(node, dict):
-        return {k: _unshare(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_unshare(v) for v in node]
-    return node
+def _own(node, part):
+    """``node[part]``, first replaced by a shallow copy if it is a mapping or a list."""
+    child = node[part]
+    if isinstance(child, dict | list):
+        child = node[part] = child.copy()
+    return child
 
 
 def _apply_override(raw: dict, item: str, ctx: Context) -> None:
     """Set the value at a dotted KEY.PATH of ``raw``; list items are addressed by index."""
     key, sep, text = item.partition("=")
+    where = f"{ctx.source}: {ctx.option}"
     if not sep or not key.strip():
-        raise ScenarioError(f"{ctx.source}: --set {item!r}: expected KEY.PATH=VALUE")
+        raise ScenarioError(f"{where} {item!r}: expected KEY.PATH=VALUE")
     try:
         value = yaml.load(text, Loader=_Loader)  # noqa: S506 (_Loader is a SafeLoader)
     except (yaml.YAMLError, ValueError, RecursionError) as exc:
         why = getattr(exc, "problem", None) or "not YAML"
-        raise ScenarioError(
-            f"{ctx.source}: --set {key}: cannot parse value {short(text)}: {why}"
-        ) from None
+        raise ScenarioError(f"{where} {key}: cannot parse value {short(text)}: {why}") from None
     parts: list[Any] = key.strip().split(".")
     node: Any = raw
-    for depth, part in enumerate(parts[:-1]):
+    for depth, part in enumerate(parts):
+        last = depth == len(parts) - 1
         if isinstance(node, list):
             if not (part.isdigit() and int(part) < len(node)):
-                raise ScenarioError(f"{ctx.source}: --set {key}: no item {part} in this list")
-            parts[depth] = int(part)
-            node = node[int(part)]
-        elif isinstance(node, dict):
-            if part not in node:
-                # A mapping made by --set: errors below it are the override's, not the file's.
-                node[part] = {}
-                ctx.overridden.add(tuple(parts[: depth + 1]))
-            node = node[part]
+                raise ScenarioError(f"{where} {key}: no item {part} in this list")
+            parts[depth] = part = int(part)
+        elif not isinstance(node, dict):
+            raise ScenarioError(f"{where} {key}: cannot set a key inside a value")
+        elif part not in node and not last:
+            # Made by the override: errors below it are the override's, not the file's. A
+            # number next means a list item, which an empty list does not have.
+            node[part] = [] if parts[depth + 1].isdigit() else {}
+            ctx.overridden.add(tuple(parts[: depth + 1]))
+        if last:
+            node[part] = value
         else:
-            raise ScenarioError(f"{ctx.source}: --set {key}: {part!r} is not a mapping")
-    if not isinstance(node, dict):
-        raise ScenarioError(f"{ctx.source}: --set {key}: cannot set a key inside a value")
-    node[parts[-1]] = value
+            node = _own(node, part)
     ctx.overridden.add(tuple(parts))
