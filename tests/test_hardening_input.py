@@ -34,11 +34,22 @@ def load_error(text: str, overrides=()) -> str:
     return str(info.value)
 
 
+def _limit_memory() -> None:
+    try:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
+    except (ImportError, ValueError, OSError):
+        pass
+
+
 def validate_in_child(*args: str, timeout: float = 20) -> subprocess.CompletedProcess:
-    """``tradewar validate`` in a child process, so a regression cannot hang the test run."""
+    """``tradewar validate`` in a child process, so a regression cannot hang the test run
+    (nor take more than 3 GB of memory)."""
     try:
         return subprocess.run([sys.executable, "-m", "sim", "validate", *args],
-                              capture_output=True, text=True, timeout=timeout)  # fmt: skip
+                              capture_output=True, text=True, timeout=timeout,
+                              preexec_fn=_limit_memory)  # fmt: skip
     except subprocess.TimeoutExpired:
         pytest.fail(f"validate {args} did not finish within {timeout} s")
 
