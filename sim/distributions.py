@@ -1,8 +1,8 @@
 """Uncertain numbers: ``{dist: NAME, ...}`` leaves of a scenario, drawn once per run.
 
-Any numeric leaf of a scenario may be a distribution named after a ``scipy.stats`` distribution
-of :data:`DISTRIBUTIONS`, with that distribution's own parameter names (``{dist: beta, a: 2, b: 3}``,
-``{dist: uniform, low: 1.5, high: 3.0}``). Two conveniences are added because users reach for
+Any numeric leaf of a scenario may be a distribution named after one of the ``scipy.stats``
+distributions in :data:`DISTRIBUTIONS`, with that distribution's own parameter names
+(``{dist: beta, a: 2, b: 3}``, ``{dist: uniform, low: 1.5, high: 3.0}``). Two conveniences are added because users reach for
 them: ``uniform`` accepts ``low``/``high`` (scipy's ``loc``/``scale`` also work), and
 ``triang`` accepts ``low``/``mode``/``high``.
 

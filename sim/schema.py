@@ -115,9 +115,8 @@ class _Loader(yaml.SafeLoader):
         try:
             return super().construct_yaml_int(node)
         except ValueError:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"a number of {len(node.value):,} characters is too long", node.start_mark
-            ) from None
+            problem = f"a number of {len(node.value):,} characters is too long"
+            raise yaml.constructor.ConstructorError(None, None, problem, node.start_mark) from None
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
