@@ -2,9 +2,9 @@
 
 Any numeric leaf of a scenario may be a distribution named after one of the ``scipy.stats``
 distributions in :data:`DISTRIBUTIONS`, with that distribution's own parameter names
-(``{dist: beta, a: 2, b: 3}``, ``{dist: uniform, low: 1.5, high: 3.0}``). Two conveniences are added because users reach for
-them: ``uniform`` accepts ``low``/``high`` (scipy's ``loc``/``scale`` also work), and
-``triang`` accepts ``low``/``mode``/``high``.
+(``{dist: beta, a: 2, b: 3}``, ``{dist: uniform, low: 1.5, high: 3.0}``). Two conveniences
+are added because users reach for them: ``uniform`` accepts ``low``/``high`` (scipy's
+``loc``/``scale`` also work), and ``triang`` accepts ``low``/``mode``/``high``.
 
 Each leaf is drawn from its own random stream, derived from the block's seed and the leaf's
 dotted path, so adding or removing one uncertain parameter leaves every other draw unchanged
