@@ -44,7 +44,8 @@ class _TooMany(ScenarioError):
 
 
 def dotted(path: Path) -> str:
-    return ".".join(str(p) for p in path)
+    # A key with a newline or other control character is shown escaped: one problem, one line.
+    return ".".join(str(p) if str(p).isprintable() else repr(str(p)) for p in path)
 
 
 @dataclass
@@ -65,6 +66,8 @@ class Context:
 
     def error(self, path: Path, message: str) -> ScenarioError:
         key = dotted(path) or "(top level)"
+        # Messages quote user text (scipy's too): escape control characters, one line each.
+        message = "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
         if any(path[:cut] in self.overridden for cut in range(len(path) + 1)):
             return ScenarioError(f"{self.source}: {self.option} {key}: {message}")
         for cut in range(len(path), -1, -1):
@@ -242,7 +245,8 @@ class Number(Spec):
         except DistributionError as exc:
             name = raw["dist"]
             known = distributions.DISTRIBUTIONS
-            why = str(exc) + (hint(name, known) if isinstance(name, str) else "")
+            unknown = isinstance(name, str) and name not in known
+            why = str(exc) + (hint(name, known) if unknown else "")
             raise ctx.error(path, why) from None
         low, high = dist.support()
         if low < self.low or high > self.high:
