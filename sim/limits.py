@@ -22,7 +22,10 @@ MAX_COUNTRIES = 100
 MAX_EVENTS = 1000  # scheduled events, and again random events
 MAX_ENTRIES = 100  # pressure channels, or approach channels, of one country
 MAX_RUNS = 10**8  # runs of one `tradewar run`
-MAX_RUN_WEEKS = 10**10  # runs x horizon: the per-run-week work and summary of one run
+# Values in the temporary file of summary.csv (sim.weekly.WeeklySummary keeps every run's
+# weekly tariffs, pressure, anxiety and drawdown as float32: N(N + 2) quantities per run-week):
+# at most 16 GB of disk. Far more used to fail as "OSError: [Errno 22]" with no manifest.
+MAX_RECORDED = 4 * 10**9
 # Replicates x countries^2 x weeks that one block may hold: a block keeps its trajectory,
 # measured at 20-50 bytes per replicate, ordered pair and week (more with fewer countries), so
 # the largest block allowed needs up to about 1.5 GB. The default block of 1000 replicates of
@@ -39,9 +42,13 @@ def span(value) -> tuple[float, float]:
 
 def problems(s: Scenario) -> Iterator[tuple[tuple, str]]:
     """Every inconsistency between keys of ``s``: (path, message), in file order."""
-    if s.runs * s.horizon > MAX_RUN_WEEKS:
-        yield ("runs",), (f"{s.runs:,} runs x {s.horizon:,} weeks = {s.runs * s.horizon:,} "
-                          f"run-weeks; at most {MAX_RUN_WEEKS:,} (split the runs)")  # fmt: skip
+    n = len(s.countries)
+    recorded = s.runs * s.horizon * n * (n + 2)
+    if recorded > MAX_RECORDED:
+        why = (f"{s.runs:,} runs x {s.horizon:,} weeks x {n * (n + 2)} weekly quantities = "
+               f"{recorded:,} values to record; at most {MAX_RECORDED:,} (16 GB; split the "
+               "runs over several seeds)")  # fmt: skip
+        yield ("runs",), why
     try:
         s.start_date + dt.timedelta(weeks=s.horizon)
     except OverflowError:
@@ -49,7 +56,6 @@ def problems(s: Scenario) -> Iterator[tuple[tuple, str]]:
                                 f"date there is ({dt.date.max})")  # fmt: skip
     cells = block_cells(s, effective_block(s))
     if cells > MAX_BLOCK_CELLS:
-        n = len(s.countries)
         yield (
             ("block_size",),
             (

@@ -6,7 +6,6 @@ Each refusal is exit 2 with one ``tradewar: error:`` line per problem, before an
 import os
 import subprocess
 import sys
-import threading
 
 import pytest
 from conftest import MINI
@@ -79,18 +78,15 @@ def test_a_fifo_without_a_writer_does_not_block(tmp_path):
 def test_a_fifo_with_a_writer_is_refused_too(tmp_path):
     fifo = tmp_path / "pipe.yaml"
     os.mkfifo(fifo)
-
-    def write():
-        with open(fifo, "w") as handle:  # blocks until a reader opens; the test opens none
-            handle.write(MINI)
-
-    writer = threading.Thread(target=write, daemon=True)
-    writer.start()
-    with pytest.raises(ScenarioError, match="not a regular file"):
-        load(fifo)
-    # Release the writer: open the read end once so its open() returns.
-    os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))
-    writer.join(5)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # lets the writer open without blocking
+    writer = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+    try:
+        os.write(writer, MINI[:1000].encode())
+        with pytest.raises(ScenarioError, match="not a regular file"):
+            load(fifo)
+    finally:
+        os.close(writer)
+        os.close(reader)
 
 
 def test_a_big_regular_file_is_read_only_up_to_the_limit(tmp_path, capsys):
@@ -193,9 +189,11 @@ def test_a_billion_runs_are_refused_at_load():
     )
     message = load_error(MINI, ["runs=100000000", "horizon=5200"])
     assert message == (
-        f"{SOURCE}: --set runs: 100,000,000 runs x 5,200 weeks = 520,000,000,000 run-weeks; "
-        "at most 10,000,000,000 (split the runs)"
+        f"{SOURCE}: --set runs: 100,000,000 runs x 5,200 weeks x 8 weekly quantities = "
+        "4,160,000,000,000 values to record; at most 4,000,000,000 (16 GB; split the runs over "
+        "several seeds)"
     )
+    load_text(MINI, SOURCE, ["runs=1000000"])  # a million runs of a year are fine
 
 
 # --------------------------------------------------------------------------- numbers and dates
