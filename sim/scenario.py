@@ -32,15 +32,14 @@ from sim.schema import (
     ScenarioError,
     Spec,
     Text,
-    apply_overrides,
     build,
     build_all,
     mapping,
-    parse_yaml,
     reject_unknown,
     spec,
     to_dict,
 )
+from sim.yamlsource import apply_overrides, parse_yaml
 
 __all__ = ["Scenario", "ScenarioError", "load", "load_text", "realise", "uncertain", "dump"]
 
