@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from sim import columns as C
 from sim.distributions import Distribution
 from sim.schema import hint
 
@@ -23,7 +24,7 @@ MAX_EVENTS = 1000  # scheduled events, and again random events
 MAX_ENTRIES = 100  # pressure channels, or approach channels, of one country
 MAX_RUNS = 10**8  # runs of one `tradewar run`
 # Values in the temporary file of summary.csv (sim.weekly.WeeklySummary keeps every run's
-# weekly tariffs, pressure, anxiety and drawdown as float32: N(N + 2) quantities per run-week):
+# weekly quantities of sim.columns.QUANTITIES as float32, N(N + 2) for N countries):
 # at most 16 GB of disk. Far more used to fail as "OSError: [Errno 22]" with no manifest.
 MAX_RECORDED = 4 * 10**9
 # Replicates x countries^2 x weeks that one block may hold: a block keeps its trajectory,
@@ -42,10 +43,12 @@ def span(value) -> tuple[float, float]:
 
 def problems(s: Scenario) -> Iterator[tuple[tuple, str]]:
     """Every inconsistency between keys of ``s``: (path, message), in file order."""
-    n = len(s.countries)
-    recorded = s.runs * s.horizon * n * (n + 2)
+    names = s.country_names()
+    layout = C.Layout(tuple(names))
+    quantities = sum(len(C.names(C.QUANTITIES, layout, a)) for a in names)
+    recorded = s.runs * s.horizon * quantities
     if recorded > MAX_RECORDED:
-        why = (f"{s.runs:,} runs x {s.horizon:,} weeks x {n * (n + 2)} weekly quantities = "
+        why = (f"{s.runs:,} runs x {s.horizon:,} weeks x {quantities} weekly quantities = "
                f"{recorded:,} values to record; at most {MAX_RECORDED:,} (16 GB; split the "
                "runs over several seeds)")  # fmt: skip
         yield ("runs",), why
@@ -59,12 +62,11 @@ def problems(s: Scenario) -> Iterator[tuple[tuple, str]]:
         yield (
             ("block_size",),
             (
-                f"a block of {effective_block(s):,} replicates x {n}^2 country pairs x "
+                f"a block of {effective_block(s):,} replicates x {len(names)}^2 country pairs x "
                 f"{s.horizon} weeks = {cells:,} cells; at most {MAX_BLOCK_CELLS:,} fit in memory "
                 "(lower block_size, or runs, countries or horizon)"
             ),
         )
-    names = s.country_names()
     for c in s.countries:
         yield from _country(c, names)
     timed = [(("events", k), ev) for k, ev in enumerate(s.events)]

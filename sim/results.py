@@ -14,17 +14,15 @@ Formatting is deterministic (``%.10g``), so the same runs give byte-identical fi
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from sim import columns as C
 from sim.eventlog import week_dates
 from sim.negotiation import STATUSES
 
@@ -144,143 +142,32 @@ def step_columns(result, names: list[str], start: dt.date) -> dict:
         shape[axis] = -1
         return flat(np.broadcast_to(values.reshape(shape), (weeks, runs, n)))
 
-    cols = {"run": first_run + along(np.arange(runs), 1), "week": along(np.arange(weeks), 0)}
-    cols["date"] = week_dates(start, weeks)[cols["week"]]
-    cols["country"] = along(np.array(names), 2)
-    for key, column in (("pressure", "pressure"), ("anxiety", "anxiety"),
-                        ("drawdown", "market_drawdown")):  # fmt: skip
-        cols[column] = flat(trajectory[key].astype(np.float64))
+    cols = {C.RUN.name(): first_run + along(np.arange(runs), 1),
+            C.WEEK.name(): along(np.arange(weeks), 0)}  # fmt: skip
+    cols[C.DATE.name()] = week_dates(start, weeks)[cols[C.WEEK.name()]]
+    cols[C.COUNTRY.name()] = along(np.array(names), 2)
+    for key, col in (("pressure", C.PRESSURE), ("anxiety", C.ANXIETY),
+                     ("drawdown", C.MARKET_DRAWDOWN)):  # fmt: skip
+        cols[col.name()] = flat(trajectory[key].astype(np.float64))
     labels = np.array([*STATUSES, ""])
     for j, partner in enumerate(names):
         tariff = trajectory["tariff"][..., j].astype(np.float64)
         status = trajectory["status"][..., j].astype(np.int64)
         own = np.arange(n)[None, None, :] == j
-        cols[f"tariff_on_{partner}"] = flat(np.where(own, np.nan, tariff))
-        cols[f"status_with_{partner}"] = labels[flat(np.where(own, len(STATUSES), status))]
+        cols[C.TARIFF_ON.name(j=partner)] = flat(np.where(own, np.nan, tariff))
+        cols[C.STATUS_WITH.name(j=partner)] = labels[flat(np.where(own, len(STATUSES), status))]
     for k, channel in enumerate(result.channels):
-        cols[f"channel_{channel}"] = flat(trajectory["channels"][..., k].astype(np.float64))
+        cols[C.CHANNEL.name(channel=channel)] = flat(
+            trajectory["channels"][..., k].astype(np.float64)
+        )
     return cols
 
 
 # --------------------------------------------------------------------------- loading back
 
-TABLES = ("runs", "events", "summary", "steps", "points", "sensitivity")
 
+def load(folder: str | Path, pandas: bool | None = None, allow_code: bool = False):
+    """Read a result folder back, validated: see :func:`sim.reading.load`."""
+    from sim.reading import load as read  # sim.reading needs this module's OutputError
 
-@dataclass
-class Results:
-    """A result folder read back: its tables, its manifest, and whether it is complete.
-
-    ``tables`` maps a file's stem (``runs``, ``events``, ``summary``, ``steps``, ``points``,
-    ``sensitivity``) to a pandas DataFrame when pandas is installed (or asked for), else to a
-    numpy structured array; attribute access (``results.runs``) works for each.
-    """
-
-    folder: Path
-    kind: str  # "run" or "sweep"
-    manifest: dict | None
-    complete: bool
-    problem: str  # why the folder is incomplete ("" when complete)
-    tables: dict
-
-    def __getattr__(self, name: str):
-        tables = self.__dict__.get("tables", {})
-        if name in tables:
-            return tables[name]
-        raise AttributeError(f"{name!r}: this folder has no {name}.csv (it has {sorted(tables)})")
-
-
-def load(folder: str | Path, pandas: bool | None = None) -> Results:
-    """Read a result folder written by ``tradewar run`` or ``tradewar sweep``.
-
-    Args:
-        folder: the result folder.
-        pandas: DataFrames (True), numpy structured arrays (False), or DataFrames when pandas
-            can be imported (None).
-
-    Raises:
-        OutputError: ``folder`` is not a result folder.
-    """
-    folder = Path(folder)
-    if not (folder / "scenario.yaml").is_file():
-        raise OutputError(f"{folder}: not a tradewar result folder (no scenario.yaml)")
-    manifest, problem = _manifest(folder)
-    use_pandas = _pandas_wanted(pandas)
-    tables = {}
-    for name in TABLES:
-        path = folder / f"{name}.csv"
-        if path.is_file():
-            header, rows, dropped = _read_rows(path)
-            if dropped:
-                problem = problem or f"{path.name}: {dropped} torn row(s) dropped"
-            if header:  # an empty file (a writer killed before its header) holds nothing
-                tables[name] = _table(header, rows, use_pandas)
-    kind = "sweep" if (folder / "sweep.json").is_file() else "run"
-    return Results(folder, kind, manifest, not problem, problem, tables)
-
-
-def _manifest(folder: Path) -> tuple[dict | None, str]:
-    path = folder / "manifest.json"
-    if not path.is_file():
-        return None, "no manifest.json: the run never finished (it was killed or is running)"
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        return None, f"manifest.json is unreadable: {exc}"
-    if not isinstance(manifest, dict):
-        return None, "manifest.json is not a tradewar manifest"
-    if manifest.get("complete") is not True:
-        done = manifest.get("runs_done")
-        why = manifest.get("error", "stopped early")
-        return manifest, f"manifest says incomplete ({why}" + (
-            f"; {done} runs done)" if done is not None else ")"
-        )
-    return manifest, ""
-
-
-def _pandas_wanted(pandas: bool | None) -> bool:
-    if pandas is False:
-        return False
-    try:
-        import pandas as _  # noqa: F401
-    except ImportError:
-        if pandas:
-            raise OutputError("pandas is not installed: pip install pandas") from None
-        return False
-    return True
-
-
-def _read_rows(path: Path) -> tuple[list[str], list[list[str]], int]:
-    """Header, rows, and how many torn rows were dropped: a last line without its newline
-    (a writer killed mid-line) and any row whose width differs from the header's."""
-    try:
-        text = path.read_text(encoding="utf-8")
-        rows = list(csv.reader(io.StringIO(text)))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise OutputError(f"{path}: unreadable: {exc}") from None
-    if not rows:
-        return [], [], 0
-    header, body = rows[0], rows[1:]
-    if text and not text.endswith("\n") and body:
-        body = body[:-1]
-    whole = [row for row in body if len(row) == len(header)]
-    return header, whole, len(rows) - 1 - len(whole)
-
-
-def _table(header: list[str], rows: list[list[str]], use_pandas: bool):
-    columns = {}
-    for k, name in enumerate(header):
-        cells = [row[k] for row in rows]
-        try:
-            columns[name] = np.array([float(c) if c else np.nan for c in cells], dtype=float)
-        except ValueError:
-            columns[name] = np.array(cells, dtype=str)
-    if use_pandas:
-        import pandas
-
-        return pandas.DataFrame(columns, columns=header)
-    dtype = [(name, col.dtype) for name, col in columns.items()]
-    out = np.zeros(len(rows), dtype=dtype)
-    for name, col in columns.items():
-        out[name] = col
-    return out
+    return read(folder, pandas, allow_code)

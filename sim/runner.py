@@ -215,12 +215,7 @@ def run_to_folder(
             for stream in streams.values():
                 stream.close()
             summary.discard()
-    tariffs = {
-        key.replace(".tariff_on_", " on "): value
-        for key, value in finals.items()
-        if ".tariff_on_" in key
-    }
-    return headline.text(tariffs)
+    return headline.text(finals)
 
 
 @contextlib.contextmanager
@@ -246,8 +241,9 @@ def recorded(folder: Path, manifest: dict, progress: Progress | None = None):
         write_json_atomic(folder / "manifest.json", manifest)
 
 
-def manifest_base(scenario: Scenario, workers: int | None, command: str) -> dict:
+def manifest_base(scenario: Scenario, workers: int | None, command: str, kind: str = "run") -> dict:
     return {
+        "kind": kind,  # "run" or "sweep"
         "scenario": scenario.name,
         "seed": scenario.seed,
         "runs": scenario.runs,

@@ -17,6 +17,7 @@ from pathlib import Path as FilePath
 
 import yaml
 
+from sim.columns import RESERVED
 from sim.distributions import Distribution, realise, uncertain
 from sim.kinds import Event, EventSpec, Kinded, PolicySpec, PressureChannel, PressureSpec
 from sim.limits import MAX_COUNTRIES, MAX_ENTRIES, MAX_EVENTS, MAX_RUNS, problems, resolved
@@ -156,7 +157,7 @@ class CountriesSpec(Spec):
         for name, body in raw.items():
             with ctx.collecting():
                 Text(pattern=COUNTRY).convert(name, (*path, str(name)), ctx)
-                if name in ("none", "mutual", "mixed"):
+                if name in RESERVED:
                     raise ctx.error((*path, name), f"{name!r} is reserved for outcomes; rename it")
                 out.append(build(Country, body, (*path, name), ctx, name=name))
         ctx.failed_since(before)
@@ -187,7 +188,8 @@ def parse_sweep_param(key: str, raw, path: Path, ctx: Context) -> SweepParam:
     if isinstance(raw, list):
         if not raw:
             raise ctx.error(path, "an empty list of values")
-        values = tuple(Number().convert(v, (*path, i), ctx) for i, v in enumerate(raw))
+        number = Number(uncertain=False)  # a swept value is a value, not a distribution
+        values = tuple(number.convert(v, (*path, i), ctx) for i, v in enumerate(raw))
         return SweepParam(key, values=values)
     raw = mapping(raw, path, ctx)
     reject_unknown(raw, ("low", "high", "num"), path, ctx)
@@ -218,6 +220,10 @@ class SweepParamsSpec(Spec):
 
 
 METHODS = ("grid", "lhs", "sobol", "random")
+# A sweep's bounds, wherever its settings come from (sweep: block, command line, sweep.json):
+# ``points`` and the design's total points (n (d + 2) for sobol, the product for a grid),
+# replicates per point, and the runs of the whole design.
+MAX_POINTS, MAX_RUNS_PER_POINT, MAX_SWEEP_RUNS = 10**6, 10**7, 10**9
 
 
 @dataclass(frozen=True)
@@ -225,8 +231,10 @@ class SweepBlock:
     """Default settings of ``tradewar sweep`` for this scenario (the command line wins)."""
 
     method: str = spec(Text(choices=METHODS), "lhs", "design")
-    points: int = spec(Number(1, 10**6, uncertain=False, integer=True), 64, "design points")
-    runs_per_point: int = spec(Number(1, 10**7, uncertain=False, integer=True), 200, "runs")
+    points: int = spec(Number(1, MAX_POINTS, uncertain=False, integer=True), 64, "design points")
+    runs_per_point: int = spec(
+        Number(1, MAX_RUNS_PER_POINT, uncertain=False, integer=True), 200, "runs"
+    )
     parameters: tuple[SweepParam, ...] = spec(SweepParamsSpec(), (), "swept keys and ranges")
 
 

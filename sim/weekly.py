@@ -11,12 +11,11 @@ from pathlib import Path
 
 import numpy as np
 
+from sim import columns as C
+from sim.columns import PERCENTILES
 from sim.eventlog import week_dates
 from sim.negotiation import STATUSES
 from sim.results import csv_text
-
-PERCENTILES = (5, 25, 50, 75, 95)
-SUMMARY_COLUMNS = ("week", "date", "country", "quantity", "mean", *(f"p{q}" for q in PERCENTILES))
 
 
 class WeeklySummary:
@@ -29,10 +28,9 @@ class WeeklySummary:
     def __init__(self, folder: Path, names: list[str], weeks: int, runs: int) -> None:
         self.names, self.weeks, self.runs = names, weeks, runs
         n = len(names)
-        self.quantities: list[tuple[str, str]] = []  # (country, quantity)
-        for i, a in enumerate(names):
-            self.quantities += [(a, f"tariff_on_{b}") for j, b in enumerate(names) if j != i]
-            self.quantities += [(a, q) for q in ("pressure", "anxiety", "market_drawdown")]
+        self.layout = C.Layout(tuple(names))
+        # (country, quantity) in the order add() stacks the trajectories
+        self.quantities = [(a, q) for a in names for q in C.names(C.QUANTITIES, self.layout, a)]
         self.path = folder / ".trajectories.tmp"
         self.data = np.lib.format.open_memmap(
             self.path, mode="w+", dtype=np.float32, shape=(len(self.quantities), weeks, runs)
@@ -55,15 +53,15 @@ class WeeklySummary:
             self.status_counts[:, :, s] += ((status == s) & offdiag).sum(axis=(1, 3))
 
     def write(self, path: Path, start: dt.date) -> dict[str, float]:
-        """Write summary.csv; return the median of each quantity in the last week."""
+        """Write summary.csv; return each median final tariff, keyed ``"I on J"``."""
         dates = week_dates(start, self.weeks)
         week_idx = np.arange(self.weeks)
         last_median = {}
         with open(path, "w", encoding="utf-8", newline="") as out:
-            out.write(",".join(SUMMARY_COLUMNS) + "\n")
+            out.write(",".join(C.names(C.SUMMARY, self.layout)) + "\n")
             for q, (country, name) in enumerate(self.quantities):
                 mean, pct = self._stats(q)
-                last_median[f"{country}.{name}"] = float(pct[PERCENTILES.index(50), -1])
+                last_median[country, name] = float(pct[PERCENTILES.index(50), -1])
                 # Trajectories are stored as float32: print no more digits than they hold.
                 out.write(csv_text(self._rows(week_idx, dates, country, name, mean, pct), 7))
             total = self.runs * self.pairs_per_country
@@ -71,9 +69,11 @@ class WeeklySummary:
                 for s, status in enumerate(STATUSES):
                     share = self.status_counts[:, i, s] / total
                     blank = np.full((len(PERCENTILES), self.weeks), np.nan)
-                    rows = self._rows(week_idx, dates, country, f"share_{status}", share, blank)
+                    quantity = C.SHARE.name(status=status)
+                    rows = self._rows(week_idx, dates, country, quantity, share, blank)
                     out.write(csv_text(rows, 7))
-        return last_median
+        return {f"{a} on {b}": last_median[a, C.TARIFF_ON.name(j=b)]
+                for a in self.names for b in self.names if a != b}  # fmt: skip
 
     def _stats(self, q: int) -> tuple[np.ndarray, np.ndarray]:
         """Mean and percentiles per week, reading a few million values at a time."""
@@ -88,10 +88,8 @@ class WeeklySummary:
     @staticmethod
     def _rows(weeks, dates, country, quantity, mean, pct) -> dict[str, np.ndarray]:
         n = len(weeks)
-        cols = {"week": weeks, "date": dates, "country": np.full(n, country),
-                "quantity": np.full(n, quantity), "mean": mean}  # fmt: skip
-        cols.update({f"p{q}": row for q, row in zip(PERCENTILES, pct, strict=True)})
-        return cols
+        values = [weeks, dates, np.full(n, country), np.full(n, quantity), mean, *pct]
+        return dict(zip(C.names(C.SUMMARY, C.Layout(())), values, strict=True))
 
     def discard(self) -> None:
         del self.data
