@@ -13,7 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.results import OutputError, load
+from sim.extras import require
+from sim.results import OutputError, load, writing
 from sim.summarize import text_column
 
 STATUS_COLORS = {"conflict": "#c0392b", "scheduled": "#f39c12", "talks": "#2980b9",
@@ -24,11 +25,16 @@ class PlotError(OutputError):
     """Plots cannot be made (matplotlib is missing)."""
 
 
-def _pyplot():
+def require_matplotlib():
+    """matplotlib, or PlotError with the install hint (``run --plot`` asks before running)."""
     try:
-        import matplotlib
-    except ImportError:
-        raise PlotError("plots need matplotlib: pip install 'tradewar[plot]'") from None
+        return require("matplotlib", "plot", "plots need matplotlib")
+    except OutputError as exc:
+        raise PlotError(str(exc)) from None
+
+
+def _pyplot():
+    matplotlib = require_matplotlib()
     matplotlib.use("Agg")  # files only, never a window
     import matplotlib.pyplot as plt
 
@@ -40,7 +46,8 @@ def plot_folder(folder, out=None) -> list[Path]:
     plt = _pyplot()
     results = load(folder, pandas=False)
     out = Path(out) if out is not None else Path(folder) / "plots"
-    out.mkdir(parents=True, exist_ok=True)
+    with writing(out / "plots"):  # a file in the way, a read-only place
+        out.mkdir(parents=True, exist_ok=True)
     makers = SWEEP_FIGURES if results.kind == "sweep" else RUN_FIGURES
     written = []
     for name, maker in makers:
@@ -48,8 +55,11 @@ def plot_folder(folder, out=None) -> list[Path]:
         if fig is None:
             continue
         path = out / f"{name}.png"
-        fig.savefig(path, dpi=110, bbox_inches="tight")
-        plt.close(fig)
+        try:
+            with writing(path):
+                fig.savefig(path, dpi=110, bbox_inches="tight")
+        finally:
+            plt.close(fig)
         written.append(path)
     return written
 

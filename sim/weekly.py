@@ -1,19 +1,23 @@
 """Per-week distributions over runs (summary.csv), in memory that does not grow with runs.
 
 Trajectories go to a float32 memory map on disk (quantity, week, run) block by block; the
-percentiles are exact and the same whatever order the blocks arrive in.
+percentiles are exact and the same whatever order the blocks arrive in. The map's file is
+allocated in full up front: writing into a sparse map on a full disk kills the process with
+SIGBUS, while allocating first gives a plain "no space left on device" before any run.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import os
 from pathlib import Path
 
 import numpy as np
 
 from sim.eventlog import week_dates
 from sim.negotiation import STATUSES
-from sim.results import csv_text
+from sim.results import TMP_SUFFIX, csv_text, write_atomic, writing
 
 PERCENTILES = (5, 25, 50, 75, 95)
 SUMMARY_COLUMNS = ("week", "date", "country", "quantity", "mean", *(f"p{q}" for q in PERCENTILES))
@@ -33,10 +37,10 @@ class WeeklySummary:
         for i, a in enumerate(names):
             self.quantities += [(a, f"tariff_on_{b}") for j, b in enumerate(names) if j != i]
             self.quantities += [(a, q) for q in ("pressure", "anxiety", "market_drawdown")]
-        self.path = folder / ".trajectories.tmp"
-        self.data = np.lib.format.open_memmap(
-            self.path, mode="w+", dtype=np.float32, shape=(len(self.quantities), weeks, runs)
-        )
+        self.path = folder / (".trajectories" + TMP_SUFFIX)
+        shape = (len(self.quantities), weeks, runs)
+        allocate(self.path, 4 * int(np.prod(shape)))
+        self.data = np.memmap(self.path, dtype=np.float32, mode="r+", shape=shape)
         self.status_counts = np.zeros((weeks, n, len(STATUSES)))
         self.pairs_per_country = n - 1
 
@@ -54,25 +58,30 @@ class WeeklySummary:
         for s in range(len(STATUSES)):
             self.status_counts[:, :, s] += ((status == s) & offdiag).sum(axis=(1, 3))
 
+    @staticmethod
+    def bytes_needed(countries: int, weeks: int, runs: int) -> int:
+        """The size of the trajectory file for this many countries, weeks and runs."""
+        return 4 * countries * (countries - 1 + 3) * weeks * runs
+
     def write(self, path: Path, start: dt.date) -> dict[str, float]:
-        """Write summary.csv; return the median of each quantity in the last week."""
+        """Write summary.csv (atomically); return the median of each quantity in the last week."""
         dates = week_dates(start, self.weeks)
         week_idx = np.arange(self.weeks)
         last_median = {}
-        with open(path, "w", encoding="utf-8", newline="") as out:
-            out.write(",".join(SUMMARY_COLUMNS) + "\n")
-            for q, (country, name) in enumerate(self.quantities):
-                mean, pct = self._stats(q)
-                last_median[f"{country}.{name}"] = float(pct[PERCENTILES.index(50), -1])
-                # Trajectories are stored as float32: print no more digits than they hold.
-                out.write(csv_text(self._rows(week_idx, dates, country, name, mean, pct), 7))
-            total = self.runs * self.pairs_per_country
-            for i, country in enumerate(self.names):
-                for s, status in enumerate(STATUSES):
-                    share = self.status_counts[:, i, s] / total
-                    blank = np.full((len(PERCENTILES), self.weeks), np.nan)
-                    rows = self._rows(week_idx, dates, country, f"share_{status}", share, blank)
-                    out.write(csv_text(rows, 7))
+        parts = [",".join(SUMMARY_COLUMNS) + "\n"]
+        for q, (country, name) in enumerate(self.quantities):
+            mean, pct = self._stats(q)
+            last_median[f"{country}.{name}"] = float(pct[PERCENTILES.index(50), -1])
+            # Trajectories are stored as float32: print no more digits than they hold.
+            parts.append(csv_text(self._rows(week_idx, dates, country, name, mean, pct), 7))
+        total = self.runs * self.pairs_per_country
+        for i, country in enumerate(self.names):
+            for s, status in enumerate(STATUSES):
+                share = self.status_counts[:, i, s] / total
+                blank = np.full((len(PERCENTILES), self.weeks), np.nan)
+                rows = self._rows(week_idx, dates, country, f"share_{status}", share, blank)
+                parts.append(csv_text(rows, 7))
+        write_atomic(path, "".join(parts))
         return last_median
 
     def _stats(self, q: int) -> tuple[np.ndarray, np.ndarray]:
@@ -94,5 +103,24 @@ class WeeklySummary:
         return cols
 
     def discard(self) -> None:
-        del self.data
+        self.data = None  # unmap before unlinking
         self.path.unlink(missing_ok=True)
+
+
+def allocate(path: Path, size: int) -> None:
+    """Create ``path`` with ``size`` bytes of disk reserved, or raise OutputError (disk full)."""
+    with writing(path):
+        try:
+            with open(path, "wb") as handle:
+                try:
+                    os.posix_fallocate(handle.fileno(), 0, max(size, 1))
+                except (AttributeError, OSError) as exc:  # no fallocate here (macOS, some NFS)
+                    if isinstance(exc, OSError) and exc.errno not in (
+                        errno.EOPNOTSUPP,
+                        errno.EINVAL,
+                    ):
+                        raise
+                    handle.truncate(max(size, 1))
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
