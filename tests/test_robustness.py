@@ -149,6 +149,12 @@ def test_a_killed_run_is_never_reported_complete(tmp_path, capsys):
     assert res.complete is False and "never finished" in res.problem
     assert main(["summarize", str(out)]) == 0
     assert capsys.readouterr().out.startswith("INCOMPLETE")
+    left = out / ".trajectories.tmp"  # the weekly-summary scratch file: clean removes it
+    assert left.exists()
+    size = left.stat().st_size
+    assert main(["clean", str(out)]) == 0
+    assert f"1 temporary file(s) removed, {size:,} bytes freed" in capsys.readouterr().out
+    assert not left.exists() and (out / "runs.csv").exists() and (out / "scenario.yaml").exists()
 
 
 def test_a_failing_block_is_named_with_its_seed_and_finished_blocks_stay(
@@ -209,7 +215,7 @@ def test_workers_exit_when_their_parent_is_killed(tmp_path):
     assert workers
     proc.kill()  # the parent only, as an out-of-memory killer would
     proc.wait(timeout=30)
-    wait_for(lambda: not any(alive(w) for w in workers), timeout=10)
+    wait_for(lambda: not any(alive(w) for w in workers), timeout=30)
     for stream in (proc.stdout, proc.stderr):
         stream.close()
 
