@@ -158,11 +158,12 @@ def abandon(executor: ProcessPoolExecutor, bound: float = 10.0) -> None:
     """Shut a local pool down now: cancel queued blocks and end the running ones.
 
     Waiting for running blocks would delay a Ctrl-C by a block's time for nothing. The pool's
-    processes are only reachable through its private ``_processes``; each gets SIGTERM, then
+    processes are only reachable through its private attributes; each gets SIGTERM, then
     SIGKILL if it is still there after ``bound`` seconds.
     """
     processes = list((getattr(executor, "_processes", None) or {}).values())
     manager = getattr(executor, "_executor_manager_thread", None)
+    results = getattr(executor, "_result_queue", None)
     executor.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         with contextlib.suppress(OSError, ValueError):  # already gone
@@ -175,6 +176,13 @@ def abandon(executor: ProcessPoolExecutor, bound: float = 10.0) -> None:
     for process in left:
         with contextlib.suppress(OSError, ValueError):
             process.kill()
+    # A worker ended while sending a result leaves half a message in the pipe, and the pool's
+    # manager thread waits for the rest forever (and the interpreter for it, at exit). With
+    # the workers gone, closing our copy of the pipe's write end ends that wait with EOF.
+    writer = getattr(results, "_writer", None)
+    if writer is not None:
+        with contextlib.suppress(OSError):
+            writer.close()
     if manager is not None:
         manager.join(timeout=bound)
 
