@@ -24,14 +24,10 @@ def _main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 
-def _ignore(signum, frame) -> None:
-    """Signals after the first: the run is stopping already."""
-
-
 def _stop(signum, frame=None) -> None:
     """The first SIGINT or SIGTERM: ignore the next ones, then stop with KeyboardInterrupt."""
-    for s in SIGNALS:
-        signal.signal(s, _ignore)
+    for s in SIGNALS:  # SIG_IGN, not a Python handler: it holds until the very end of the exit
+        signal.signal(s, signal.SIG_IGN)
     raise KeyboardInterrupt(f"signal {signum}")
 
 
@@ -39,7 +35,7 @@ def stop_on_signal():
     """Let the first SIGINT or SIGTERM raise KeyboardInterrupt, and ignore any after it.
 
     Main thread only. Returns a function that puts the previous handlers back (tests call the
-    CLI in-process).
+    CLI in-process), unless a signal came: then further ones stay ignored until the exit.
     """
     if not _main_thread():
         return lambda: None
@@ -48,6 +44,10 @@ def stop_on_signal():
         signal.signal(s, _stop)
 
     def restore() -> None:
+        # Stopping: the process is about to exit, and a late Ctrl-C must not turn its exit
+        # code 130 into death by SIGINT.
+        if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+            return
         for s, handler in previous.items():
             signal.signal(s, handler)
 
@@ -99,7 +99,7 @@ def shielded():
         return
     previous = {s: signal.getsignal(s) for s in SIGNALS}
     for s in SIGNALS:
-        signal.signal(s, _ignore)
+        signal.signal(s, signal.SIG_IGN)
     try:
         yield
     finally:

@@ -148,14 +148,15 @@ def run_tasks(
                 executor.shutdown(wait=True)
         else:  # stopped early: blocks still queued or running are not wanted
             with interrupts.shielded():
-                for future in pending:
-                    future.cancel()
                 if own:
                     abandon(executor)
+                else:
+                    for future in pending:
+                        future.cancel()
 
 
 def abandon(executor: ProcessPoolExecutor, bound: float = 10.0) -> None:
-    """Shut a local pool down now: cancel queued blocks and end the running ones.
+    """Shut a local pool down now: drop queued blocks and end the running ones.
 
     Waiting for running blocks would delay a Ctrl-C by a block's time for nothing. The pool's
     processes are only reachable through its private attributes; each gets SIGTERM, then
@@ -164,7 +165,9 @@ def abandon(executor: ProcessPoolExecutor, bound: float = 10.0) -> None:
     processes = list((getattr(executor, "_processes", None) or {}).values())
     manager = getattr(executor, "_executor_manager_thread", None)
     results = getattr(executor, "_result_queue", None)
-    executor.shutdown(wait=False, cancel_futures=True)
+    # No cancel_futures: the pool fails what is left once its workers are gone, and a future
+    # cancelled meanwhile makes its manager thread die on InvalidStateError (CPython 3.11).
+    executor.shutdown(wait=False)
     for process in processes:
         with contextlib.suppress(OSError, ValueError):  # already gone
             process.terminate()

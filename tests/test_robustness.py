@@ -118,7 +118,7 @@ def test_more_signals_while_stopping_still_exit_130(count, gap, tmp_path):
         os.killpg(proc.pid, signal.SIGINT)
         time.sleep(gap)
     _, err = proc.communicate(timeout=HANG)
-    assert proc.returncode == 130
+    assert proc.returncode == 130, err
     check_stopped(out, err)
 
 
