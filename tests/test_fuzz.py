@@ -97,7 +97,7 @@ def test_mutated_shipped_scenarios_load_or_fail_cleanly(raw):
         assert all(line.startswith("fuzz.yaml") for line in lines[:20])
     else:
         check_runs(scenario)
-    assert time.monotonic() - began < 10
+    assert time.monotonic() - began < 120  # it did not hang (a busy machine is slow)
 
 
 @pytest.mark.parametrize("text", [
@@ -120,7 +120,8 @@ def test_a_huge_file_is_refused_before_it_is_parsed(tmp_path, capsys):
     path.write_text("junk:\n" + "  - 1\n" * 400_000)
     began = time.monotonic()
     assert main(["validate", str(path)]) == 2
-    assert time.monotonic() - began < 2 and "at most" in capsys.readouterr().err
+    # the size check, not the parser, refused it (a parse would take minutes and say otherwise)
+    assert time.monotonic() - began < 60 and "at most" in capsys.readouterr().err
 
 
 # --------------------------------------------------------------------------- numeric extremes
