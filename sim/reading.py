@@ -137,6 +137,7 @@ def _layout(scenario, params: tuple[str, ...]) -> C.Layout:
     return C.Layout(
         tuple(scenario.country_names()), {c.name: tuple(c.channels) for c in countries},
         tuple(dict.fromkeys(k for c in countries for k in c.pressures)), drawn,
+        tuple(o.name for o in scenario.outcomes),
     )  # fmt: skip
 
 

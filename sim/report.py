@@ -10,6 +10,7 @@ import numpy as np
 from scipy import stats
 
 from sim import columns as C
+from sim import outcomes as user
 
 
 def wilson(k: int, n: int) -> tuple[float, float, float]:
@@ -59,8 +60,9 @@ def median_of_counts(counts: np.ndarray) -> float:
 class Headline:
     """Accumulates, block by block, what the printed summary needs (a few numbers per run)."""
 
-    def __init__(self, names: list[str], horizon: int) -> None:
+    def __init__(self, names: list[str], horizon: int, outcomes=()) -> None:
         self.names = names
+        self.user = user.Tally(outcomes, horizon)  # the scenario's user-defined outcomes
         lay = C.Layout(tuple(names))
         self.approacher = dict.fromkeys(lay.labels(), 0)
         # Weeks are whole numbers below the horizon: a histogram gives exact medians in
@@ -90,6 +92,7 @@ class Headline:
         for key in self.counted:
             values = np.asarray(outcomes[key], dtype=float)
             self.sums[key] += (values.sum(), np.square(values).sum())
+        self.user.add(outcomes)
 
     def rows(self) -> list[tuple[str, float, float, float]]:
         """(label, estimate, low, high) for each headline share."""
@@ -130,11 +133,14 @@ class Headline:
         lines.append("  per run (mean, 95% interval):")
         for key, mean, low, high in self.means():
             lines.append(f"    {key:<30} {mean:6.2f}  [{low:.2f}, {high:.2f}]")
-        return "\n".join(lines)
+        return "\n".join(lines + self.user.lines())
 
 
-def point_stats(outcomes: dict[str, np.ndarray], names: list[str]) -> dict[str, float]:
-    """Each outcome of one point with its 95% interval: ``X``, ``X_low``, ``X_high``."""
+def point_stats(outcomes: dict[str, np.ndarray], names: list[str], specs=()) -> dict[str, float]:
+    """Each outcome of one point with its 95% interval: ``X``, ``X_low``, ``X_high``.
+
+    ``specs`` are the scenario's user-defined outcomes (:mod:`sim.outcomes`), estimated last.
+    """
     who = outcomes[C.FIRST_APPROACHER.name()]
     n = len(who)
     lay = C.Layout(tuple(names))
@@ -157,4 +163,5 @@ def point_stats(outcomes: dict[str, np.ndarray], names: list[str]) -> dict[str, 
     for i in names:
         loss = outcomes[C.IMPORT_LOSS.name(i=i)] + outcomes[C.EXPORT_LOSS.name(i=i)]
         put(C.MEAN_TRADE_LOSS.name(i=i), mean_interval(loss))
+    out.update(user.point_stats(specs, outcomes))
     return out

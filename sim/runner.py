@@ -192,7 +192,7 @@ def run_to_folder(
     (folder / "scenario.yaml").write_text(dump(scenario), encoding="utf-8")
     manifest = {**manifest_base(scenario, workers, command), "runs_done": 0}
     summary = WeeklySummary(folder, names, scenario.horizon, scenario.runs)
-    headline = Headline(names, scenario.horizon)
+    headline = Headline(names, scenario.horizon, scenario.outcomes)
     streams = {"runs": CsvStream(folder / "runs.csv"), "events": CsvStream(folder / "events.csv")}
     if steps:
         streams["steps"] = CsvStream(folder / "steps.csv", digits=7)  # float32 trajectories

@@ -19,6 +19,8 @@ from sim.columns import RESERVED
 from sim.distributions import Distribution, realise, uncertain
 from sim.kinds import Event, EventSpec, Kinded, PolicySpec, PressureChannel, PressureSpec
 from sim.negotiation import DEAL_RULES
+from sim.outcomes import OutcomesSpec, UserOutcome
+from sim.outcomes import cross_check as check_outcomes
 from sim.schema import (
     Context,
     Date,
@@ -248,6 +250,7 @@ class Scenario:
         ListOf(EventSpec(random=True)), (), "events with a weekly hazard"
     )
     sweep: SweepBlock = spec(Nested(SweepBlock), factory=SweepBlock, doc="sweep defaults")
+    outcomes: tuple[UserOutcome, ...] = spec(OutcomesSpec(), (), "user-defined outcomes")
 
     def country_names(self) -> list[str]:
         return [c.name for c in self.countries]
@@ -340,6 +343,7 @@ def _cross_check(s: Scenario, ctx: Context) -> None:
             raise ctx.error((*base, "from_week"), f"week {ev.from_week} is past the horizon")
         if ev.to_week is not None and ev.to_week <= ev.from_week:
             raise ctx.error((*base, "to_week"), "must be after from_week")
+    check_outcomes(s, ctx)
 
 
 def dump(s: Scenario) -> str:
