@@ -53,6 +53,9 @@ class Results:
     params: tuple[str, ...] = ()
     start: dt.date | None = None
 
+    def __dir__(self):
+        return sorted({*super().__dir__(), *self.__dict__.get("tables", {})})  # tab completion
+
     def __getattr__(self, name: str):
         tables = self.__dict__.get("tables", {})
         if name in tables:
