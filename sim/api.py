@@ -336,10 +336,11 @@ def state(model: TradeWarModel, run: int = 0):
                C.PRESSURE.name(): float(model.pressures()[run, i]),
                C.ANXIETY.name(): float(model.anxieties()[run, i]),
                C.MARKET_DRAWDOWN.name(): float(e.drawdown()[run, i])}  # fmt: skip
-        for j, b in enumerate(names):
-            if i != j:
-                row[C.TARIFF_ON.name(j=b)] = float(e.tariff[run, i, j])
-                row[C.STATUS_WITH.name(j=b)] = STATUSES[model.relations.status[run, i, j]]
+        for j, b in enumerate(names):  # as in steps.csv: blank for itself
+            row[C.TARIFF_ON.name(j=b)] = float(e.tariff[run, i, j]) if i != j else np.nan
+            row[C.STATUS_WITH.name(j=b)] = (
+                STATUSES[model.relations.status[run, i, j]] if i != j else ""
+            )
         rows.append(row)
     return pandas.DataFrame(rows)
 
