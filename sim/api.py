@@ -106,18 +106,13 @@ class Results(FolderResults):
         """The printed headline as a DataFrame: outcome, estimate, low and high (95%)."""
         import pandas
 
-        from sim.report import Headline, wilson
+        from sim.report import Headline
 
         names = list(self.layout.names)
-        head = Headline(names, self.horizon)
+        head = Headline(names, self.horizon, self.outcomes)
         runs = self.tables["runs"]
         head.add({k: runs[k].to_numpy() for k in runs.columns})
-        rows = [*head.rows(), *head.means()]
-        for name in self.layout.user:
-            values = runs[name].to_numpy(dtype=float)
-            if np.isnan(values).any():  # a first_week: the share that crossed
-                rows.append((f"P({name})", *wilson(int((~np.isnan(values)).sum()), len(values))))
-            rows.append((name, *_mean(values[~np.isnan(values)])))
+        rows = [*head.rows(), *head.means(), *head.user.rows()]
         return pandas.DataFrame(rows, columns=["outcome", "estimate", "low", "high"])
 
     def save(self, folder: str | Path) -> Path:
@@ -150,12 +145,6 @@ class Results(FolderResults):
     def __repr__(self) -> str:
         tables = ", ".join(f"{k} ({len(v)} rows)" for k, v in self.tables.items())
         return f"<Results {self.kind}: {tables}>"
-
-
-def _mean(values: np.ndarray) -> tuple[float, float, float]:
-    from sim.report import mean_interval
-
-    return mean_interval(values)
 
 
 def _read_back(folder: Path, text: str, on_disk: bool, allow_code: bool) -> Results:

@@ -224,27 +224,31 @@ class Tally:
             values = np.asarray(outcomes[name], dtype=float)
             sums += (values.sum(), np.square(values).sum())
 
-    def lines(self) -> list[str]:
-        from sim.report import median_of_counts, wilson
+    def rows(self) -> list[tuple[str, float, float, float]]:
+        """(label, estimate, low, high): ``P(name)`` and ``median name`` (no interval) for a
+        ``first_week``, the mean per run for the others."""
+        from sim.report import mean_from_sums, median_of_counts, wilson
 
-        if not self.specs:
-            return []
-        out = ["  user-defined outcomes:"]
-        n = max(self.runs, 1)
+        out = []
         for o in self.specs:
             if o.kind == "first_week":
                 hist = self.hist[o.name]
-                p, low, high = wilson(int(hist.sum()), self.runs)
-                median = median_of_counts(hist)
-                shown = "-" if np.isnan(median) else f"{median:g}"
-                out.append(f"    {o.name:<30} P(crossed) {p:.3f}  [{low:.3f}, {high:.3f}]  "
-                           f"median week {shown}")  # fmt: skip
-                continue
-            total, squares = self.sums[o.name]
-            mean = total / n
-            sd = np.sqrt(max(squares / n - mean**2, 0.0) * n / max(n - 1, 1))
-            half = 1.959963984540054 * sd / np.sqrt(n)
-            out.append(f"    {o.name:<30} {mean:8.3g}  [{mean - half:.3g}, {mean + half:.3g}]")
+                out.append((f"P({o.name})", *wilson(int(hist.sum()), self.runs)))
+                out.append((f"median {o.name}", median_of_counts(hist), np.nan, np.nan))
+            else:
+                out.append((o.name, *mean_from_sums(*self.sums[o.name], self.runs)))
+        return out
+
+    def lines(self) -> list[str]:
+        if not self.specs:
+            return []
+        out = ["  user-defined outcomes (estimate, 95% interval):"]
+        for label, value, low, high in self.rows():
+            if np.isnan(low):
+                shown = "-" if np.isnan(value) else f"{value:g}"
+                out.append(f"    {label:<34} {shown:>8}")
+            else:
+                out.append(f"    {label:<34} {value:8.4g}  [{low:.4g}, {high:.4g}]")
         return out
 
 

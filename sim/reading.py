@@ -52,6 +52,7 @@ class Results:
     horizon: int = 0
     params: tuple[str, ...] = ()
     start: dt.date | None = None
+    outcomes: tuple = ()  # the scenario's user-defined outcomes (sim.outcomes.UserOutcome)
 
     def __dir__(self):
         return sorted({*super().__dir__(), *self.__dict__.get("tables", {})})  # tab completion
@@ -112,7 +113,7 @@ def load(folder: str | Path, pandas: bool | None = None, allow_code: bool = Fals
     problem = "; ".join(problems)
     kind = "sweep" if sweep else "run"
     return Results(folder, kind, manifest, not problem, problem, tables, lay, scenario.horizon,
-                   params, scenario.start_date)  # fmt: skip
+                   params, scenario.start_date, scenario.outcomes)  # fmt: skip
 
 
 def _scenario(folder: Path, allow_code: bool):

@@ -32,6 +32,15 @@ def mean_interval(values: np.ndarray) -> tuple[float, float, float]:
     return mean, mean - half, mean + half
 
 
+def mean_from_sums(total: float, squares: float, n: int) -> tuple[float, float, float]:
+    """Mean with its normal 95% interval from a running sum and sum of squares of n values."""
+    n = max(n, 1)
+    mean = total / n
+    sd = np.sqrt(max(squares / n - mean**2, 0.0) * n / max(n - 1, 1))
+    half = 1.959963984540054 * sd / np.sqrt(n)
+    return mean, mean - half, mean + half
+
+
 def median_interval(values: np.ndarray) -> tuple[float, float, float]:
     """Median with a distribution-free 95% interval from order statistics.
 
@@ -108,12 +117,9 @@ class Headline:
         """(column, mean per run, low, high) with a normal 95% interval for the mean."""
         out = []
         for key, (total, squares) in self.sums.items():
-            n = max(self.runs, 1)
-            mean = total / n
-            sd = np.sqrt(max(squares / n - mean**2, 0.0) * n / max(n - 1, 1))
-            half = 1.959963984540054 * sd / np.sqrt(n)
+            mean, low, high = mean_from_sums(total, squares, self.runs)
             # counts cannot be negative: the normal interval is cut at zero
-            out.append((key, mean, max(mean - half, 0.0), mean + half))
+            out.append((key, mean, max(low, 0.0), high))
         return out
 
     def medians(self) -> dict[str, tuple[float, int]]:

@@ -96,8 +96,11 @@ def test_a_stepped_model_reads_like_steps_csv(small_path):
     table = sim.weekly_table(model)
     last = table[(table.week == 2) & (table.run == 2)].reset_index(drop=True)
     for column in now.columns:
-        assert now[column].tolist() == pytest.approx(last[column].tolist(), nan_ok=True) \
-            if now[column].dtype.kind == "f" else now[column].tolist() == last[column].tolist()
+        assert (
+            now[column].tolist() == pytest.approx(last[column].tolist(), nan_ok=True)
+            if now[column].dtype.kind == "f"
+            else now[column].tolist() == last[column].tolist()
+        )
     model.simulate()
     block = simulate_block(scenario, 0)
     want = step_columns(block, scenario.country_names(), scenario.start_date)

@@ -10,6 +10,7 @@ from sim.eventlog import CODE
 from sim.reading import load
 from sim.runner import run_to_folder
 from sim.scenario import ScenarioError, load_text
+from sim.summarize import summarize
 
 BLOCK = """\
 outcomes:
@@ -95,7 +96,9 @@ def test_outcomes_reach_runs_csv_agreeing_with_steps_and_events(tmp_path):
     scenario = load_text(SMALL + BLOCK, "s.yaml", ["runs=30"])
     headline = run_to_folder(scenario, tmp_path, workers=1, steps=True)
     res = load(tmp_path, pandas=True)
-    assert res.complete and "a_peak_anx" in headline and "P(crossed)" in headline
+    assert res.complete and "a_peak_anx" in headline and "P(a_below_150)" in headline
+    assert summarize(tmp_path) == headline  # the folder summarised says what the run printed
+    assert "user_outcome,median a_below_150,0.0,," in summarize(tmp_path, "csv")
     runs, steps, events = res.runs, res.steps, res.events
     a = steps[steps.country == "A"]
     peak = a[a.week <= 9].groupby("run").anxiety.max()
