@@ -123,8 +123,9 @@ class Results(FolderResults):
         Raises:
             OutputError: the folder exists and is not empty, or cannot be made.
         """
+        files = self.files or _files(self.folder)  # a folder loaded from disk: copy it
         target = prepare_output(folder, "")
-        for name, data in sorted(self.files.items(), key=lambda kv: kv[0] == "manifest.json"):
+        for name, data in sorted(files.items(), key=lambda kv: kv[0] == "manifest.json"):
             (target / name).parent.mkdir(parents=True, exist_ok=True)
             (target / name).write_bytes(data)  # the manifest last: it says complete
         return target
@@ -147,10 +148,14 @@ class Results(FolderResults):
         return f"<Results {self.kind}: {tables}>"
 
 
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}  # fmt: skip
+
+
 def _read_back(folder: Path, text: str, on_disk: bool, allow_code: bool) -> Results:
-    files = {str(p.relative_to(folder)): p.read_bytes()
-             for p in sorted(folder.rglob("*")) if p.is_file()}  # fmt: skip
-    return Results(_load_folder(folder, pandas=True, allow_code=allow_code), files, text, on_disk)
+    loaded = _load_folder(folder, pandas=True, allow_code=allow_code)
+    return Results(loaded, _files(folder), text, on_disk)
 
 
 def run(scenario: Scenario | str | Path | Mapping, runs: int | None = None,
@@ -189,14 +194,21 @@ def run(scenario: Scenario | str | Path | Mapping, runs: int | None = None,
         return _read_back(folder, text, False, allow_code)
 
 
-def load(folder: str | Path, allow_code: bool = False) -> FolderResults:
+def load(folder: str | Path, allow_code: bool = False) -> Results:
     """A result folder written by ``tradewar run``/``sweep`` (or :meth:`Results.save`), read
-    back and validated; its tables as DataFrames (``dir()`` lists them).
+    back and validated: a :class:`Results` (``headline()``, ``plot()``, ``save()`` work).
 
     Raises:
         OutputError: not a result folder, or a file in it is not what tradewar writes.
+
+    Example:
+        >>> res = load(run("scenarios/us_china_2025.yaml", runs=50, out="r50").folder)
+        >>> res.complete, len(res.runs)
+        (True, 50)
     """
-    return _load_folder(folder, pandas=True, allow_code=allow_code)
+    loaded = _load_folder(folder, pandas=True, allow_code=allow_code)
+    kind = SweepResults if loaded.kind == "sweep" else Results
+    return kind(loaded, {}, "", True)
 
 
 # --------------------------------------------------------------------------- sweeps
@@ -252,10 +264,8 @@ def run_sweep(scenario: Scenario | str | Path | Mapping, parameters: Mapping[str
         with recorded(folder, manifest):
             report = sweeping.run(folder, workers=workers, runs_detail=runs_detail)
             manifest.update(points=report.points, failures=len(report.failures))
-        files = {str(p.relative_to(folder)): p.read_bytes()
-                 for p in sorted(folder.rglob("*")) if p.is_file()}  # fmt: skip
         loaded = _load_folder(folder, pandas=True)
-        return SweepResults(loaded, files, report.ranking, out is not None)
+        return SweepResults(loaded, _files(folder), report.ranking, out is not None)
 
     if out is not None:
         return into(prepare_output(out, scenario.name, prefix="sweep-"))

@@ -5,6 +5,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 
 import numpy as np
 import pytest
@@ -41,11 +42,14 @@ def test_the_docstring_examples_run(workdir):
     assert tried >= 6 and failed == 0
 
 
-def test_run_without_out_writes_nothing(workdir, small_path):
+def test_run_without_out_writes_nothing(workdir, small_path, monkeypatch):
+    scratch = workdir / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))  # where run() streams, privately
     before = set(os.listdir(workdir))
     res = sim.run(small_path, runs=30)
     assert len(res.runs) == 30 and res.folder is None
-    assert set(os.listdir(workdir)) == before
+    assert set(os.listdir(workdir)) == before and not any(scratch.iterdir())
 
 
 def test_save_writes_the_files_tradewar_run_writes_byte_for_byte(tmp_path, small_path):
@@ -54,7 +58,13 @@ def test_save_writes_the_files_tradewar_run_writes_byte_for_byte(tmp_path, small
     saved = sim.run(small_path, runs=150, seed=4).save(tmp_path / "api")
     for name in ("runs.csv", "events.csv", "summary.csv", "scenario.yaml"):
         assert (saved / name).read_bytes() == (tmp_path / "cli" / name).read_bytes(), name
-    assert sim.load(saved).complete
+    again = sim.load(saved)
+    assert again.complete and again.headline().equals(
+        sim.run(small_path, runs=150, seed=4).headline()
+    )
+    assert (again.save(tmp_path / "copy") / "runs.csv").read_bytes() == (
+        saved / "runs.csv"
+    ).read_bytes()
     with pytest.raises(sim.OutputError, match="not empty"):
         sim.run(small_path, runs=10).save(saved)
 
