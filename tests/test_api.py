@@ -13,7 +13,7 @@ import yaml
 from conftest import ROOT, SMALL
 
 import sim
-from sim import api
+from sim import api, mesastyle
 from sim.cli import main
 from sim.results import step_columns
 from sim.runner import block_seed, simulate_block
@@ -38,8 +38,8 @@ def test_the_examples_in_docs_api_md_run(workdir):
 
 
 def test_the_docstring_examples_run(workdir):
-    failed, tried = doctest.testmod(api, optionflags=doctest.ELLIPSIS)
-    assert tried >= 6 and failed == 0
+    results = [doctest.testmod(m, optionflags=doctest.ELLIPSIS) for m in (api, mesastyle)]
+    assert sum(r.attempted for r in results) >= 15 and sum(r.failed for r in results) == 0
 
 
 def test_run_without_out_writes_nothing(workdir, small_path, monkeypatch):
