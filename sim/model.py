@@ -319,7 +319,7 @@ class TradeWarModel(mesa.Model):
         for a in self.countries:
             for c, channel in enumerate(a.channel_names):
                 out[C.CHANNEL_APPROACHES.name(i=a.name, c=channel)] = d.by_channel[a.index][:, c]
-        out.update(user_outcomes(self.trade_scenario.outcomes, self.record, self.log.arrays(),
+        out.update(user_outcomes(self.trade_scenario.outcomes, self.record, self.log.arrays,
                                  self.names, self.trade_scenario.horizon, self.R))  # fmt: skip
         out.update({C.DRAWN.name(key=k): v for k, v in self.draws.items()})
         # the declaration owns the order (and a column it does not declare is a bug)

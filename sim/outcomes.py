@@ -150,7 +150,8 @@ def compute(specs, record: dict, events: dict, names: list[str], horizon: int,
     Args:
         specs: the scenario's :class:`UserOutcome` entries.
         record: the model's weekly record, name -> list (per week) of ``(R, ...)`` arrays.
-        events: the model's event arrays (:meth:`sim.eventlog.EventLog.arrays`).
+        events: the model's event arrays (:meth:`sim.eventlog.EventLog.arrays`), or that
+            method, called only if a ``count`` needs them (sorting the log costs time).
         names: the country names; ``horizon`` the weeks; ``runs`` R.
     """
     out = {}
@@ -159,6 +160,7 @@ def compute(specs, record: dict, events: dict, names: list[str], horizon: int,
         lo = 0 if o.from_week is None else o.from_week
         hi = horizon - 1 if o.to_week is None else o.to_week
         if o.kind == "count":
+            events = events() if callable(events) else events
             out[o.name] = _count(o, events, names, runs, lo, hi)
             continue
         if o.quantity not in stacked:
