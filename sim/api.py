@@ -11,6 +11,7 @@ import dataclasses
 import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
@@ -22,6 +23,10 @@ from sim.results import OutputError, prepare_output
 from sim.scenario import Scenario, ScenarioError, dump, load_text
 from sim.scenario import load as _load_file
 from sim.schema import Context, Number
+
+if TYPE_CHECKING:  # imported when needed, so importing sim stays light
+    import pandas
+    from matplotlib.figure import Figure
 
 __all__ = [
     "OutputError",
@@ -41,7 +46,7 @@ __all__ = [
 
 def _override_list(overrides) -> list[str]:
     if isinstance(overrides, Mapping):
-        return [f"{k}={yaml.safe_dump(v, default_flow_style=True).strip()}"
+        return [f"{k}={yaml.safe_dump(v, default_flow_style=True, sort_keys=False).strip()}"
                 .removesuffix("\n...") for k, v in overrides.items()]  # fmt: skip
     return list(overrides)
 
@@ -101,7 +106,7 @@ class Results(FolderResults):
         super().__init__(**{**fields, "folder": fields["folder"] if on_disk else None})
         self.files, self.text = files, text
 
-    def headline(self):
+    def headline(self) -> pandas.DataFrame:
         """The printed headline as a DataFrame: outcome, estimate, low and high (95%)."""
         import pandas
 
@@ -129,7 +134,7 @@ class Results(FolderResults):
             (target / name).write_bytes(data)  # the manifest last: it says complete
         return target
 
-    def plot(self, out: str | Path | None = None):
+    def plot(self, out: str | Path | None = None) -> list[Path] | dict[str, Figure]:
         """The figures of ``tradewar plot``: written as PNGs to ``out`` (their paths), or,
         without ``out``, returned as matplotlib figures by name."""
         from sim.plots import RUN_FIGURES, SWEEP_FIGURES, _pyplot, plot_folder

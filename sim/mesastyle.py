@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -15,10 +16,13 @@ from sim.model import TradeWarModel
 from sim.results import step_columns
 from sim.scenario import Scenario
 
+if TYPE_CHECKING:  # pandas is imported when a table is made, so importing sim stays light
+    import pandas
+
 
 def batch_run(scenario: Scenario | str | Path | Mapping, parameters: Iterable[Mapping],
               runs: int | None = None, seed: int | None = None,
-              workers: int | None = 1):  # fmt: skip
+              workers: int | None = 1) -> pandas.DataFrame:  # fmt: skip
     """Mesa's ``batch_run`` shape: one DataFrame, a row per run per parameter set.
 
     Each parameter set is a dict of dotted keys (the ``--set`` keys) to values; its columns
@@ -52,7 +56,7 @@ def batch_run(scenario: Scenario | str | Path | Mapping, parameters: Iterable[Ma
     return pandas.concat(frames, ignore_index=True)
 
 
-def state(model: TradeWarModel, run: int = 0):
+def state(model: TradeWarModel, run: int = 0) -> pandas.DataFrame:
     """Each country's state at the model's current week, one row per country.
 
     ``model.week`` weeks have been stepped (before the first step, this is the start).
@@ -86,7 +90,7 @@ def state(model: TradeWarModel, run: int = 0):
     return pandas.DataFrame(rows)
 
 
-def weekly_table(model: TradeWarModel):
+def weekly_table(model: TradeWarModel) -> pandas.DataFrame:
     """Every week the model has stepped, a row per run, week and country: what Mesa's
     ``DataCollector.get_agent_vars_dataframe()`` gives, with steps.csv's columns.
 

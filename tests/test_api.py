@@ -80,6 +80,11 @@ def test_load_scenario_from_a_dict_with_overrides_and_errors():
     raw = yaml.safe_load(SMALL)
     scenario = sim.load_scenario(raw, {"runs": 12, "countries.A.face_cost": 0.3})
     assert scenario.runs == 12 and scenario.countries[0].face_cost == 0.3
+    block = {
+        "z_first": {"kind": "count", "event": "deal"},
+        "a_next": {"kind": "count", "event": "leak"},
+    }
+    assert [o.name for o in sim.load_scenario(raw, {"outcomes": block}).outcomes] == list(block)
     raw["horizon"] = "long"
     with pytest.raises(sim.ScenarioError, match=r"<dict>:\d+: horizon: expected a whole"):
         sim.load_scenario(raw)
