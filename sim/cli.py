@@ -32,24 +32,36 @@ EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 ALLOW_CODE = "let the scenario name user functions (module:function); only for trusted files"
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+def _whole(text: str, low: int, what: str, high: int = 2**63 - 1) -> int:
+    """``text`` as a whole number in [low, high]; ``what`` names it in the message."""
+    text = text.strip()
+    # int() of thousands of digits is slow or refused; no count or seed needs 20 digits.
+    if len(text) > 20 or not text.lstrip("+-").isdigit():
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text[:24]!r}")
+    value = int(text)
+    if value < low:
+        raise argparse.ArgumentTypeError(f"{what} is {low} or more, got {value}")
+    if value > high:
+        raise argparse.ArgumentTypeError(f"{what} is at most {high}, got {value}")
     return value
+
+
+def _positive(text: str) -> int:
+    return _whole(text, 1, "a count")
 
 
 def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"a seed is 0 or more, got {value}")
-    return value
+    return _whole(text, 0, "a seed")
+
+
+def _run_number(text: str) -> int:
+    return _whole(text, 0, "a run number")
+
+
+def _say(exc: Exception) -> None:
+    """One ``tradewar: error:`` line per problem (a scenario may have several)."""
+    for line in str(exc).splitlines() or [""]:
+        print(f"tradewar: error: {line}", file=sys.stderr)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -112,7 +124,7 @@ def _folder_parsers(sub) -> None:
     """The commands that read a result folder: trace, summarize, plot."""
     trace = sub.add_parser("trace", help="re-simulate one run of a result folder, week by week")
     trace.add_argument("folder", help="a result folder written by tradewar run")
-    trace.add_argument("--run", type=_seed, required=True, help="run number (0-based)")
+    trace.add_argument("--run", type=_run_number, required=True, help="run number (0-based)")
     _common(trace, "--allow-code")
     trace.set_defaults(func=cmd_trace)
     summarize = sub.add_parser("summarize", help="the headline of a result folder, from its CSVs")
@@ -270,7 +282,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         try:
             s = load(path, args.overrides, args.allow_code)
         except ScenarioError as exc:
-            print(f"tradewar: error: {exc}", file=sys.stderr)
+            _say(exc)
             status = EXIT_USAGE
             continue
         print(
@@ -301,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except (ScenarioError, OutputError) as exc:
-        print(f"tradewar: error: {exc}", file=sys.stderr)
+        _say(exc)
         return EXIT_USAGE
     except BlockError as exc:
         print(f"tradewar: error: {exc}", file=sys.stderr)

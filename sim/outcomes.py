@@ -16,6 +16,7 @@ Quantities are the model's weekly record: week ``w`` is the state at the end of 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -29,6 +30,7 @@ QUANTITIES = {"tariff": True, "pressure": False, "anxiety": False, "drawdown": F
               "import_loss": False, "export_loss": False}  # fmt: skip
 FORMS = ("first_week", "value", "min", "max", "mean", "count")
 IDENTIFIER = r"[A-Za-z_][A-Za-z0-9_]{0,63}"
+NAME_RULE = "an outcome name must be an identifier (letters, digits and _, not a digit first)"
 _WEEK = Number(0, 10_000, uncertain=False, integer=True)
 _THRESHOLD = Number(uncertain=False)
 # the keys each form takes besides ``kind`` (required ones first in the error messages)
@@ -97,18 +99,19 @@ class OutcomesSpec(Spec):
     def convert(self, raw, path, ctx):
         out = []
         for name, body in mapping(raw, path, ctx).items():
-            if not isinstance(name, str) or not re.fullmatch(IDENTIFIER, name):
-                raise ctx.error((*path, str(name)), "an outcome name must be an identifier "
-                                "(letters, digits and _, not starting with a digit)")  # fmt: skip
-            out.append(parse(name, body, (*path, name), ctx))
+            with ctx.collecting():  # report every bad outcome, not only the first
+                if not isinstance(name, str) or not re.fullmatch(IDENTIFIER, name):
+                    raise ctx.error((*path, str(name)), NAME_RULE)
+                out.append(parse(name, body, (*path, name), ctx))
         return tuple(out)
 
     def dump(self, value):
         return {o.name: o.as_dict() for o in value}
 
 
-def cross_check(scenario, ctx: Context) -> None:
-    """Countries, partners and weeks against the scenario; names against built-in columns."""
+def problems(scenario) -> Iterator[tuple[tuple, str]]:
+    """Countries, partners and weeks against the scenario, names against built-in columns:
+    every problem as (path, message), like :func:`sim.limits.problems`."""
     names = scenario.country_names()
     lay = C.Layout(
         tuple(names),
@@ -117,27 +120,29 @@ def cross_check(scenario, ctx: Context) -> None:
     )
     taken = {*C.names(C.RUNS, lay), *C.names(C.SWEEP_RUNS, lay), *C.names(C.POINTS, lay)}
     for o in scenario.outcomes:
-        path = ("outcomes", o.name)
-        if o.name in taken:
-            raise ctx.error(path, f"{o.name!r} is a built-in result column; choose another name")
-        if o.country is not None and o.country not in names:
-            raise ctx.error((*path, "country"), f"unknown country {o.country!r}")
-        pair = o.quantity is not None and QUANTITIES[o.quantity]
-        if pair and o.partner is None:
-            raise ctx.error((*path, "partner"), f"required key is missing ({o.quantity} is "
-                            "levied by country on partner)")  # fmt: skip
-        if o.quantity is not None and not pair and o.partner is not None:
-            raise ctx.error((*path, "partner"), f"{o.quantity} is per country, not per pair")
-        if o.partner is not None and (o.partner not in names or o.partner == o.country):
-            raise ctx.error((*path, "partner"), f"{o.partner!r} is not a partner of {o.country}")
-        for key in ("week", "from_week", "to_week"):
-            week = getattr(o, key)
-            if week is not None and week >= scenario.horizon:
-                last = scenario.horizon - 1
-                raise ctx.error((*path, key), f"week {week} is past the horizon (weeks 0 to "
-                                f"{last})")  # fmt: skip
-        if o.from_week is not None and o.to_week is not None and o.to_week < o.from_week:
-            raise ctx.error((*path, "to_week"), "must not be before from_week")
+        yield from _problems(o, ("outcomes", o.name), taken, names, scenario.horizon)
+
+
+def _problems(o: UserOutcome, path: tuple, taken: set, names: list[str],
+              horizon: int) -> Iterator[tuple[tuple, str]]:  # fmt: skip
+    if o.name in taken:
+        yield path, f"{o.name!r} is a built-in result column; choose another name"
+    if o.country is not None and o.country not in names:
+        yield (*path, "country"), f"unknown country {o.country!r}"
+    pair = o.quantity is not None and QUANTITIES[o.quantity]
+    if pair and o.partner is None:
+        yield (*path, "partner"), (f"required key is missing ({o.quantity} is levied by "
+                                   "country on partner)")  # fmt: skip
+    if o.quantity is not None and not pair and o.partner is not None:
+        yield (*path, "partner"), f"{o.quantity} is per country, not per pair"
+    if o.partner is not None and (o.partner not in names or o.partner == o.country):
+        yield (*path, "partner"), f"{o.partner!r} is not a partner of {o.country}"
+    for key in ("week", "from_week", "to_week"):
+        week = getattr(o, key)
+        if week is not None and week >= horizon:
+            yield (*path, key), f"week {week} is past the horizon (weeks 0 to {horizon - 1})"
+    if o.from_week is not None and o.to_week is not None and o.to_week < o.from_week:
+        yield (*path, "to_week"), "must not be before from_week"
 
 
 # --------------------------------------------------------------------------- computing
