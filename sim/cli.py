@@ -16,12 +16,13 @@ from pathlib import Path
 
 from sim import __version__, interrupts
 from sim.cluster import executor_for
-from sim.results import OutputError, prepare_output, write_json_atomic
+from sim.results import OutputError, clean, prepare_output, write_json_atomic
 from sim.runner import (
     BlockError,
     Progress,
     default_workers,
     manifest_base,
+    output_bytes,
     recorded,
     run_to_folder,
 )
@@ -137,6 +138,9 @@ def _folder_parsers(sub) -> None:
     plot.add_argument("--out", help="where the PNGs go (default DIR/plots)")
     _common(plot, "--allow-code")
     plot.set_defaults(func=cmd_plot)
+    tidy = sub.add_parser("clean", help="remove the temporary files a killed run left in DIR")
+    tidy.add_argument("folder", help="a run or sweep folder")
+    tidy.set_defaults(func=cmd_clean)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -146,7 +150,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.seed is not None:
         overrides.append(f"seed={args.seed}")
     scenario = load(args.scenario, overrides, args.allow_code)
-    folder = prepare_output(args.out, scenario.name)
+    if args.plot:  # before any work: a missing extra is bad input, and nothing should run
+        from sim.plots import require_matplotlib
+
+        require_matplotlib()
+    folder = prepare_output(args.out, scenario.name, needed=output_bytes(scenario, args.steps))
     progress = Progress(scenario.runs, sys.stderr, not args.quiet, time.monotonic)
     command = shlex.join(["tradewar", *args.argv])
     if not args.quiet:
@@ -262,6 +270,15 @@ def cmd_plot(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_clean(args: argparse.Namespace) -> int:
+    removed = clean(args.folder)
+    for path, size in removed:
+        print(f"removed {path} ({size:,} bytes)")
+    freed = sum(size for _, size in removed)
+    print(f"{args.folder}: {len(removed)} temporary file(s) removed, {freed:,} bytes freed")
+    return EXIT_OK
+
+
 def cmd_summarize(args: argparse.Namespace) -> int:
     from sim.summarize import summarize
 
@@ -309,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # argparse has printed usage or help
         return EXIT_USAGE if exc.code not in (0, None) else EXIT_OK
     args.argv = argv
-    restore = interrupts.terminate_as_interrupt()
+    restore = interrupts.stop_on_signal()
     try:
         return args.func(args)
     except (ScenarioError, OutputError) as exc:
