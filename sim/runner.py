@@ -248,7 +248,7 @@ def run_to_folder(
     """
     names = scenario.country_names()
     manifest = {**manifest_base(scenario, workers, command), "runs_done": 0}
-    headline = Headline(names, scenario.horizon)
+    headline = Headline(names, scenario.horizon, scenario.outcomes)
     with recorded(folder, manifest, progress), runs_kept(manifest), contextlib.ExitStack() as stack:
         with writing(folder / "scenario.yaml"):
             (folder / "scenario.yaml").write_text(dump(scenario), encoding="utf-8")

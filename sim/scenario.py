@@ -22,6 +22,8 @@ from sim.distributions import Distribution, realise, uncertain
 from sim.kinds import Event, EventSpec, Kinded, PolicySpec, PressureChannel, PressureSpec
 from sim.limits import MAX_COUNTRIES, MAX_ENTRIES, MAX_EVENTS, MAX_RUNS, problems, resolved
 from sim.negotiation import DEAL_RULES
+from sim.outcomes import OutcomesSpec, UserOutcome
+from sim.outcomes import problems as outcome_problems
 from sim.schema import (
     Context,
     Date,
@@ -258,6 +260,7 @@ class Scenario:
         ListOf(EventSpec(random=True), MAX_EVENTS), (), "events with a weekly hazard"
     )
     sweep: SweepBlock = spec(Nested(SweepBlock), factory=SweepBlock, doc="sweep defaults")
+    outcomes: tuple[UserOutcome, ...] = spec(OutcomesSpec(), (), "user-defined outcomes")
 
     def country_names(self) -> list[str]:
         return [c.name for c in self.countries]
@@ -316,7 +319,7 @@ def load_text(text: str, source: str = "<string>", overrides: list[str] = (),
     raw = apply_overrides(mapping(raw, (), ctx), overrides, ctx)
     scenario = build_all(Scenario, raw, ctx)
     try:
-        for where, message in problems(scenario):
+        for where, message in (*problems(scenario), *outcome_problems(scenario)):
             ctx.report(ctx.error(where, message))
     except ScenarioError:  # MAX_ERRORS reached
         pass

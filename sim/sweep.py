@@ -222,7 +222,7 @@ def run(folder: Path, *, workers=None, executor=None, runs_detail=False, allow_c
             outcomes = {k: np.concatenate([r.outcomes[k] for r in pending])
                         for k in pending[0].outcomes}  # fmt: skip
             detail = _runs_text(p, outcomes) if runs_detail else ""
-            record(p, point_stats(outcomes, names), None, detail)
+            record(p, point_stats(outcomes, names, scenario.outcomes), None, detail)
             pending = []
     return assemble(folder, s, values, names, runs_detail)
 
