@@ -12,7 +12,8 @@ back out of a header. A column's ``per`` says how its template expands for a sce
 * ``pressure`` (``{channel}``): one per pressure channel of any country;
 * ``status`` (``{status}``): one per relationship status;
 * ``label`` (``{label}``): one per first-approacher label;
-* ``key`` (``{key}``): one per drawn (runs.csv) or swept (points.csv) dotted scenario key.
+* ``key`` (``{key}``): one per drawn (runs.csv) or swept (points.csv) dotted scenario key;
+* ``user`` (``{name}``): one per user-defined outcome of the scenario's ``outcomes:`` block.
 
 ``python -m sim.docgen --write docs/results.md`` regenerates the doc's column tables from
 these declarations; ``--check`` fails when they differ.
@@ -67,6 +68,7 @@ class Layout:
     channels: dict[str, tuple[str, ...]] = field(default_factory=dict)  # approach, per country
     pressures: tuple[str, ...] = ()  # pressure channels, in first-seen order
     keys: tuple[str, ...] = ()  # drawn keys (runs.csv) or swept keys (points.csv)
+    user: tuple[str, ...] = ()  # user-defined outcomes (the scenario's outcomes: block)
 
     def labels(self) -> tuple[str, ...]:
         """First-approacher labels, in the order summaries list them."""
@@ -94,6 +96,8 @@ def _parts(col: Column, lay: Layout, country: str | None) -> list[dict[str, str]
         return [{"label": x} for x in lay.labels()]
     if per == "key":
         return [{"key": k} for k in lay.keys]
+    if per == "user":
+        return [{"name": n} for n in lay.user]
     raise ValueError(f"unknown per {per!r}")
 
 
@@ -190,6 +194,9 @@ EXPORT_LOSS = Column("export_loss_{i}", "country", "usd", "USD bn",
                      doc="cumulative exports of I lost")  # fmt: skip
 CHANNEL_APPROACHES = Column("approaches_{i}_{c}", "channel", "count", "count",
                             doc="I's approaches through channel C")  # fmt: skip
+USER = Column("{name}", "user", "number", "the outcome's", blank=True, doc=(
+    "each user-defined outcome of the scenario's `outcomes:` block (docs/api.md), in the "
+    "block's order; a `first_week` is blank if the threshold was never crossed"))  # fmt: skip
 DRAWN = Column("{key}", "key", "number", "the key's", doc=(
     "each value drawn from a distribution for this run, by dotted path, sorted"))  # fmt: skip
 
@@ -197,7 +204,7 @@ OUTCOMES = (FIRST_APPROACHER, FIRST_APPROACH_WEEK, FIRST_APPROACH_CHANNEL, TALKS
             DEAL_WEEK, FINAL_STATUS, PEAK_TARIFF, FINAL_TARIFF, HEADLINE_TARIFF, EXEMPT_SHARE,
             DEAL_TARIFF, DEALS, COLLAPSES, RENEWALS, EXTENSIONS, SNAPBACKS, THREATS_CARRIED_OUT,
             THREATS_WITHDRAWN, OWN_FIRST_APPROACH, APPROACHES, REJECTIONS, LEAKS, DENIALS,
-            MAX_DRAWDOWN, IMPORT_LOSS, EXPORT_LOSS, CHANNEL_APPROACHES, DRAWN)  # fmt: skip
+            MAX_DRAWDOWN, IMPORT_LOSS, EXPORT_LOSS, CHANNEL_APPROACHES, USER, DRAWN)  # fmt: skip
 RUNS = (RUN, *OUTCOMES)
 SWEEP_RUN = Column("run", kind="index",
                    doc="run number within the point (the same seed at every point)")  # fmt: skip
@@ -288,7 +295,12 @@ MEAN_FINAL_TARIFF = Column("mean_final_tariff_{i}_{j}", "pair", "percent", "%", 
 MEAN_TRADE_LOSS = Column("mean_trade_loss_{i}", "country", "usd", "USD bn", blank=True,
                          interval=True, doc=(
     "mean cumulative imports plus exports lost by I (normal interval)"))  # fmt: skip
-POINT_STATS = (P_FIRST, P_DEAL, MEDIAN_FIRST_APPROACH, MEAN_FINAL_TARIFF, MEAN_TRADE_LOSS)
+USER_STAT = Column("{name}", "user", "number", "the outcome's", blank=True, interval=True, doc=(
+    "each user-defined outcome: for a `first_week`, the median week among runs that crossed "
+    "(order-statistic interval; blank if none did); otherwise the mean (normal "
+    "interval)"))  # fmt: skip
+POINT_STATS = (P_FIRST, P_DEAL, MEDIAN_FIRST_APPROACH, MEAN_FINAL_TARIFF, MEAN_TRADE_LOSS,
+               USER_STAT)  # fmt: skip
 POINTS = (POINT, SWEPT, POINT_RUNS, ERROR, *POINT_STATS)
 SORTED_BY = P_DEAL  # summarize ranks points by it
 

@@ -13,7 +13,8 @@ from sim import columns as C
 from sim.columns import Column, Entry
 
 PLACEHOLDERS = {"{i}": "<I>", "{j}": "<J>", "{c}": "<C>", "{channel}": "<channel>",
-                "{key}": "<key>", "{status}": "<status>", "{label}": "<label>"}  # fmt: skip
+                "{key}": "<key>", "{name}": "<name>", "{status}": "<status>",
+                "{label}": "<label>"}  # fmt: skip
 DOC_SECTIONS = {"runs.csv": C.RUNS, "events.csv": C.EVENTS, "summary.csv": C.SUMMARY,
                 "steps.csv": C.STEPS, "points.csv": C.POINTS, "sensitivity.csv": C.SENSITIVITY,
                 "runs.csv of a sweep": (C.POINT, C.SWEEP_RUN)}  # fmt: skip

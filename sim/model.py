@@ -32,6 +32,7 @@ from sim.economy import Economy, Structure
 from sim.eventlog import EventLog
 from sim.events import EVENTS
 from sim.negotiation import CONFLICT, PEACE, STATUSES, TRUCE, symmetric
+from sim.outcomes import compute as user_outcomes
 from sim.scenario import Negotiation, Scenario
 from sim.schema import Number
 from sim.streams import Streams, stream_seed
@@ -108,7 +109,17 @@ class TradeWarModel(mesa.Model):
             dict.fromkeys(k for c in self.countries for k in c.spec.pressures)
         )
         self.record: dict[str, list[np.ndarray]] = {
-            k: [] for k in ("tariff", "pressure", "anxiety", "drawdown", "status", "channels")
+            k: []
+            for k in (
+                "tariff",
+                "pressure",
+                "anxiety",
+                "drawdown",
+                "status",
+                "channels",
+                "import_loss",
+                "export_loss",
+            )  # fmt: skip
         }
 
     @property
@@ -277,6 +288,8 @@ class TradeWarModel(mesa.Model):
             for name, value in a.contributions.items():
                 channels[:, a.index, self.channel_names.index(name)] = value
         rec["channels"].append(channels)
+        rec["import_loss"].append(e.import_loss.astype(np.float32))
+        rec["export_loss"].append(e.export_loss.astype(np.float32))
 
     # ------------------------------------------------------------------ running
 
@@ -304,7 +317,8 @@ class TradeWarModel(mesa.Model):
     def layout(self) -> C.Layout:
         """What this model's result columns expand over (countries, channels, drawn keys)."""
         return C.Layout(tuple(self.names), {a.name: tuple(a.channel_names) for a in self.countries},
-                        tuple(self.channel_names), tuple(self.draws))  # fmt: skip
+                        tuple(self.channel_names), tuple(self.draws),
+                        tuple(o.name for o in self.trade_scenario.outcomes))  # fmt: skip
 
     def outcomes(self) -> dict[str, np.ndarray]:
         """Per-run outcomes, column name -> ``(R,)`` array, in runs.csv order."""
@@ -348,6 +362,8 @@ class TradeWarModel(mesa.Model):
         for a in self.countries:
             for c, channel in enumerate(a.channel_names):
                 out[C.CHANNEL_APPROACHES.name(i=a.name, c=channel)] = d.by_channel[a.index][:, c]
+        out.update(user_outcomes(self.trade_scenario.outcomes, self.record, self.log.arrays,
+                                 self.names, self.trade_scenario.horizon, self.R))  # fmt: skip
         out.update({C.DRAWN.name(key=k): v for k, v in self.draws.items()})
         # the declaration owns the order (and a column it does not declare is a bug)
         ordered = {name: out.pop(name) for name in C.names(C.OUTCOMES, self.layout())}

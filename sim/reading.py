@@ -52,6 +52,10 @@ class Results:
     horizon: int = 0
     params: tuple[str, ...] = ()
     start: dt.date | None = None
+    outcomes: tuple = ()  # the scenario's user-defined outcomes (sim.outcomes.UserOutcome)
+
+    def __dir__(self):
+        return sorted({*super().__dir__(), *self.__dict__.get("tables", {})})  # tab completion
 
     def __getattr__(self, name: str):
         tables = self.__dict__.get("tables", {})
@@ -109,7 +113,7 @@ def load(folder: str | Path, pandas: bool | None = None, allow_code: bool = Fals
     problem = "; ".join(problems)
     kind = "sweep" if sweep else "run"
     return Results(folder, kind, manifest, not problem, problem, tables, lay, scenario.horizon,
-                   params, scenario.start_date)  # fmt: skip
+                   params, scenario.start_date, scenario.outcomes)  # fmt: skip
 
 
 def _scenario(folder: Path, allow_code: bool):
@@ -137,6 +141,7 @@ def _layout(scenario, params: tuple[str, ...]) -> C.Layout:
     return C.Layout(
         tuple(scenario.country_names()), {c.name: tuple(c.channels) for c in countries},
         tuple(dict.fromkeys(k for c in countries for k in c.pressures)), drawn,
+        tuple(o.name for o in scenario.outcomes),
     )  # fmt: skip
 
 

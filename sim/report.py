@@ -10,6 +10,7 @@ import numpy as np
 from scipy import stats
 
 from sim import columns as C
+from sim import outcomes as user
 
 
 def wilson(k: int, n: int) -> tuple[float, float, float]:
@@ -28,6 +29,15 @@ def mean_interval(values: np.ndarray) -> tuple[float, float, float]:
         return float("nan"), float("nan"), float("nan")
     mean = float(values.mean())
     half = 1.959963984540054 * float(values.std(ddof=1)) / np.sqrt(n) if n > 1 else 0.0
+    return mean, mean - half, mean + half
+
+
+def mean_from_sums(total: float, squares: float, n: int) -> tuple[float, float, float]:
+    """Mean with its normal 95% interval from a running sum and sum of squares of n values."""
+    n = max(n, 1)
+    mean = total / n
+    sd = np.sqrt(max(squares / n - mean**2, 0.0) * n / max(n - 1, 1))
+    half = 1.959963984540054 * sd / np.sqrt(n)
     return mean, mean - half, mean + half
 
 
@@ -59,8 +69,9 @@ def median_of_counts(counts: np.ndarray) -> float:
 class Headline:
     """Accumulates, block by block, what the printed summary needs (a few numbers per run)."""
 
-    def __init__(self, names: list[str], horizon: int) -> None:
+    def __init__(self, names: list[str], horizon: int, outcomes=()) -> None:
         self.names = names
+        self.user = user.Tally(outcomes, horizon)  # the scenario's user-defined outcomes
         lay = C.Layout(tuple(names))
         self.approacher = dict.fromkeys(lay.labels(), 0)
         # Weeks are whole numbers below the horizon: a histogram gives exact medians in
@@ -90,6 +101,7 @@ class Headline:
         for key in self.counted:
             values = np.asarray(outcomes[key], dtype=float)
             self.sums[key] += (values.sum(), np.square(values).sum())
+        self.user.add(outcomes)
 
     def rows(self) -> list[tuple[str, float, float, float]]:
         """(label, estimate, low, high) for each headline share."""
@@ -105,12 +117,9 @@ class Headline:
         """(column, mean per run, low, high) with a normal 95% interval for the mean."""
         out = []
         for key, (total, squares) in self.sums.items():
-            n = max(self.runs, 1)
-            mean = total / n
-            sd = np.sqrt(max(squares / n - mean**2, 0.0) * n / max(n - 1, 1))
-            half = 1.959963984540054 * sd / np.sqrt(n)
+            mean, low, high = mean_from_sums(total, squares, self.runs)
             # counts cannot be negative: the normal interval is cut at zero
-            out.append((key, mean, max(mean - half, 0.0), mean + half))
+            out.append((key, mean, max(low, 0.0), high))
         return out
 
     def medians(self) -> dict[str, tuple[float, int]]:
@@ -130,11 +139,14 @@ class Headline:
         lines.append("  per run (mean, 95% interval):")
         for key, mean, low, high in self.means():
             lines.append(f"    {key:<30} {mean:6.2f}  [{low:.2f}, {high:.2f}]")
-        return "\n".join(lines)
+        return "\n".join(lines + self.user.lines())
 
 
-def point_stats(outcomes: dict[str, np.ndarray], names: list[str]) -> dict[str, float]:
-    """Each outcome of one point with its 95% interval: ``X``, ``X_low``, ``X_high``."""
+def point_stats(outcomes: dict[str, np.ndarray], names: list[str], specs=()) -> dict[str, float]:
+    """Each outcome of one point with its 95% interval: ``X``, ``X_low``, ``X_high``.
+
+    ``specs`` are the scenario's user-defined outcomes (:mod:`sim.outcomes`), estimated last.
+    """
     who = outcomes[C.FIRST_APPROACHER.name()]
     n = len(who)
     lay = C.Layout(tuple(names))
@@ -157,4 +169,5 @@ def point_stats(outcomes: dict[str, np.ndarray], names: list[str]) -> dict[str, 
     for i in names:
         loss = outcomes[C.IMPORT_LOSS.name(i=i)] + outcomes[C.EXPORT_LOSS.name(i=i)]
         put(C.MEAN_TRADE_LOSS.name(i=i), mean_interval(loss))
+    out.update(user.point_stats(specs, outcomes))
     return out

@@ -48,7 +48,7 @@ def _run(results: Results) -> dict:
     if runs is None or len(runs) == 0:
         return {"runs": 0}
     lay = results.layout
-    head = Headline(list(lay.names), results.horizon)
+    head = Headline(list(lay.names), results.horizon, results.outcomes)
     head.add({name: runs[name] for name in runs.dtype.names})
     return {
         "runs": head.runs,
@@ -58,6 +58,7 @@ def _run(results: Results) -> dict:
         },
         "means": {k: [m, lo, hi] for k, m, lo, hi in head.means()},
         "final_tariffs": _final_tariffs(results),
+        "user_outcomes": {k: [m, lo, hi] for k, m, lo, hi in head.user.rows()},
         "_headline": head,
     }
 
@@ -137,6 +138,8 @@ def _csv(data: dict) -> str:
             writer.writerow(["mean_per_run", key, m, lo, hi])
         for key, value in data.get("final_tariffs", {}).items():
             writer.writerow(["median_final_tariff", key, value, "", ""])
+        for key, values in data.get("user_outcomes", {}).items():  # a median has no interval
+            writer.writerow(["user_outcome", key, *("" if np.isnan(v) else v for v in values)])
     else:
         for row in data["top_points"]:
             for key, value in row.items():

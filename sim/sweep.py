@@ -131,12 +131,12 @@ def check_keys(base: str, source: str, s: Settings, allow_code: bool = False) ->
         error = None
         for v in dict.fromkeys(values[:, k]):
             try:
-                load_text(base, source, [f"{p.key}={float(v)!r}"], allow_code)
+                load_text(base, source, [f"{p.key}={float(v)!r}"], allow_code, "--param")
                 break
             except ScenarioError as exc:
                 error = exc
         else:
-            raise ScenarioError(f"--param {p.key}: {error}")
+            raise error
 
 
 # --------------------------------------------------------------------------- running
@@ -222,7 +222,7 @@ def run(folder: Path, *, workers=None, executor=None, runs_detail=False, allow_c
             outcomes = {k: np.concatenate([r.outcomes[k] for r in pending])
                         for k in pending[0].outcomes}  # fmt: skip
             detail = _runs_text(p, outcomes) if runs_detail else ""
-            record(p, point_stats(outcomes, names), None, detail)
+            record(p, point_stats(outcomes, names, scenario.outcomes), None, detail)
             pending = []
     return assemble(folder, s, values, names, runs_detail)
 

@@ -31,7 +31,8 @@ from scipy import stats
 
 from sim import columns as C
 from sim.report import mean_interval, wilson
-from sim.schema import Context, Number, ScenarioError, Text, mapping, parse_yaml, reject_unknown
+from sim.schema import Context, Number, ScenarioError, Text, hint, mapping, reject_unknown
+from sim.yamlsource import parse_yaml
 
 STATISTICS = ("median", "mean", "quantile", "share", "weekly_median")
 TESTS = ("equals", "below", "above", "present")
@@ -209,8 +210,6 @@ def _required(raw, key, spec_, path, ctx):
 def _column(raw, path, ctx, allowed) -> str:
     name = Text().convert(raw, path, ctx)
     if name not in allowed:
-        from sim.schema import hint
-
         raise ctx.error(path, f"{name!r} is not a column of this scenario" + hint(name, allowed))
     return name
 

@@ -26,7 +26,8 @@ def run_dir(tmp_path_factory, request):
     scenario = tmp / "small.yaml"
     scenario.write_text(SMALL.replace("    face_cost: 0.15\n", "    face_cost: 0.15\n"
                                       "    channels: {private: {face: 0.2, leak: 0.5}, "
-                                      "public: {face: 1}}\n"))  # fmt: skip
+                                      "public: {face: 1}}\n")
+                        + "outcomes:\n  user_deals: {kind: count, event: deal}\n")  # fmt: skip
     out = tmp / "run"
     assert main(["run", str(scenario), "--runs", "120", "--workers", "1", "--quiet", "--steps",
                  "--out", str(out)]) == 0  # fmt: skip
@@ -50,6 +51,7 @@ PLACEHOLDER = {
     "<I>": r"[A-Za-z]\w*", "<J>": r"[A-Za-z]\w*", "<C>": r"[A-Za-z][\w-]*",
     "<channel>": r"[A-Za-z][\w-]*", "<key>": r"[A-Za-z_]\w*(?:\.[\w-]+)+",
     "<status>": r"(?:conflict|scheduled|talks|truce)", "<label>": r"[A-Za-z]\w*",
+    "<name>": r"user_\w+",  # the fixture's user-defined outcomes are named so
 }  # fmt: skip
 
 
@@ -91,7 +93,7 @@ def test_documented_columns_are_exactly_the_written_ones(run_dir, sweep_dir):
     doc = documented()
     for name in ("runs.csv", "events.csv", "summary.csv", "steps.csv"):
         check(header(run_dir / name), doc[name])
-    outcomes = [n for n in doc["points.csv"] if n.startswith(("p_", "median_", "mean_"))]
+    outcomes = [n for n in doc["points.csv"] if n.startswith(("p_", "median_", "mean_", "<name>"))]
     check(header(sweep_dir / "points.csv"),
           doc["points.csv"] + [o + s for o in outcomes for s in ("_low", "_high")])  # fmt: skip
     check(header(sweep_dir / "sensitivity.csv"), doc["sensitivity.csv"])
@@ -190,7 +192,9 @@ def test_one_parameter_sweep_plots_outcomes_against_it(run_dir, tmp_path):
 def test_plot_without_matplotlib_names_the_extra(run_dir, tmp_path, monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # import fails as if not installed
     assert main(["plot", str(run_dir), "--out", str(tmp_path / "none")]) == 2
-    assert "tradewar[plot]" in capsys.readouterr().err
+    from sim.extras import install_hint
+
+    assert install_hint("plot") in capsys.readouterr().err
 
 
 # --------------------------------------------------------------------------- load
