@@ -15,6 +15,7 @@ from scipy.special import expit
 from sim import policies, pressure
 from sim.policies import TariffView
 from sim.pressure import BIG
+from sim.small import count, largest, total
 
 
 class CountryAgent(mesa.Agent):
@@ -114,10 +115,10 @@ class CountryAgent(mesa.Agent):
         value = (self.anxiety - self.resolve)[:, None, None] + ch["signal"][:, None, :]
         value = value - self.face_cost[:, None, None] * expected_face
         z = value / self.noise[:, None, None]
-        top = np.maximum(z.max(axis=2, keepdims=True), 0.0)
+        top = np.maximum(largest(z, 2), 0.0)[:, :, None]
         weight = np.exp(z - top)
-        p = weight / (np.exp(-top) + weight.sum(axis=2, keepdims=True))
-        picked = (u[:, :, None] >= np.cumsum(p, axis=2)).sum(axis=2)
+        p = weight / (np.exp(-top) + total(weight, 2)[:, :, None])
+        picked = count(u[:, :, None] >= np.cumsum(p, axis=2), 2)
         return np.where(picked < p.shape[2], picked, -1)
 
     def face_price(self, share: np.ndarray) -> np.ndarray:

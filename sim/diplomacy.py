@@ -13,6 +13,7 @@ import numpy as np
 from sim import negotiation
 from sim.eventlog import EventLog
 from sim.negotiation import CONFLICT, SCHEDULED, TALKS, TRUCE, Relations, Table, symmetric
+from sim.small import count, pairs_count, total
 
 NONE, MUTUAL = -1, -2
 
@@ -113,7 +114,7 @@ class Diplomacy:
         rest = (1.0 - face) * np.where(denied, 0.5, 1.0)
         late = np.where(leaked, self._rows(lambda a: a.face_price(rest[:, a.index])), 0.0)
         for a in self.agents:
-            a.shock((paid + late)[:, a.index, :].sum(axis=1))
+            a.shock(total((paid + late)[:, a.index, :], 1))
         self.rel.leaks += leaked
         agreed = symmetric(mutual | accepted)
         # The side that was asked proposes first; a mutual approach puts both on equal terms.
@@ -137,11 +138,11 @@ class Diplomacy:
     def _count_approaches(self, t, choice, asks, rejected, leaked, denied):
         for key, mask in (("approaches", asks), ("rejections", rejected), ("leaks", leaked),
                           ("denials", denied)):  # fmt: skip
-            self.count[key] += mask.sum(axis=2)
+            self.count[key] += count(mask, 2)
         for a in self.agents:
             row = choice[:, a.index, :]
             for c in range(len(a.channel_names)):
-                self.by_channel[a.index][:, c] += (row == c).sum(axis=1)
+                self.by_channel[a.index][:, c] += count(row == c, 1)
         asked = asks.any(axis=2)  # (R, N)
         new = np.isnan(self.first["approach"]) & asked.any(axis=1)
         single = asked.sum(axis=1) == 1
@@ -177,7 +178,7 @@ class Diplomacy:
         rel.clock = np.where(agree, t + rel.truce_length, rel.clock)
         rel.truce_talks &= ~agree
         self.log.add_pairs("extension", t, agree & upper, v1=rel.truce_length)
-        self.count["extensions"] += (agree & upper).sum(axis=(1, 2))
+        self.count["extensions"] += pairs_count(agree & upper)
 
     def truces(self, t: int, u_renew, tariff: np.ndarray) -> np.ndarray:
         """Expiring truces renew if both sides want to, or tariffs snap back; new headlines.
@@ -198,8 +199,8 @@ class Diplomacy:
         self.log.add_pairs("renewal", t, renew & self.upper, v1=rel.truce_length)
         back = np.maximum(tariff, rel.pre_deal + rel.owed)
         self.log.add_pairs("snapback", t, snap & self.upper, v1=back, v2=back.transpose(0, 2, 1))
-        self.count["renewals"] += (renew & self.upper).sum(axis=(1, 2))
-        self.count["snapbacks"] += (snap & self.upper).sum(axis=(1, 2))
+        self.count["renewals"] += pairs_count(renew & self.upper)
+        self.count["snapbacks"] += pairs_count(snap & self.upper)
         return np.where(snap, back, tariff)
 
     def talks(self, t: int, u_deal, tariff: np.ndarray, clip) -> np.ndarray:
@@ -221,7 +222,7 @@ class Diplomacy:
         rel.status[collapse] = CONFLICT
         rel.cooldown_until = np.where(collapse, t + 1 + self.terms["cooldown"], rel.cooldown_until)
         self.log.add_pairs("collapse", t, collapse & self.upper)
-        self.count["collapses"] += (collapse & self.upper).sum(axis=(1, 2))
+        self.count["collapses"] += pairs_count(collapse & self.upper)
         return np.where(collapse, clip(tariff + self.terms["collapse_escalation"]), tariff)
 
     def _strike(self, t, deal, anxiety, tariff, clip) -> np.ndarray:
@@ -256,7 +257,7 @@ class Diplomacy:
         self.deal_tariff = np.where(deal & np.isnan(self.deal_tariff), tariff, self.deal_tariff)
         self.log.add_pairs("deal", t, deal & self.upper, v1=tariff, v2=tariff.transpose(0, 2, 1))
         self._first("deal", deal.any(axis=(1, 2)), t)
-        self.count["deals"] += (deal & self.upper).sum(axis=(1, 2))
+        self.count["deals"] += pairs_count(deal & self.upper)
         return tariff
 
     def _side_cuts(self, r, side, rule_cut, headline) -> np.ndarray:

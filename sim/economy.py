@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.small import total
+
 
 @dataclass(frozen=True)
 class Structure:
@@ -102,7 +104,7 @@ def consumer_price_rise(s: Structure, tariff: np.ndarray) -> np.ndarray:
     from tariffed goods does not hide the rise. Retail pass-through of the 2025 tariffs was
     about 20% in the first months (Cavallo et al. 2025).
     """
-    weighted = (tariff / 100.0 * s.imports0).sum(axis=2)
+    weighted = total(tariff / 100.0 * s.imports0, 2)
     return 100.0 * s.pass_through * _share(weighted, s.gdp)
 
 
@@ -119,18 +121,18 @@ def advance(e: Economy, s: Structure, shock: np.ndarray) -> None:
     """
     tariff = e.tariff
     change = tariff - e.tariff_last
-    moved = change.sum(axis=2) + change.sum(axis=1)
+    moved = total(change, 2) + total(change, 1)
     e.tariff_last = tariff.copy()
     e.imports += s.adjustment[:, :, None] * (import_target(s, tariff) - e.imports)
     e.price_rise = consumer_price_rise(s, tariff)
-    normal = s.imports0.sum(axis=2)
-    supply = np.where(normal > 0, _share(e.imports.sum(axis=2), normal), 1.0)
+    normal = total(s.imports0, 2)
+    supply = np.where(normal > 0, _share(total(e.imports, 2), normal), 1.0)
     refill = s.restock * supply * (s.inventory_weeks - e.cover)
     e.cover = np.clip(e.cover - (1.0 - supply) + refill, 0.0, s.inventory_weeks)
     gap = s.imports0 - e.imports
-    e.import_loss += gap.sum(axis=2) / 52.0
-    e.export_loss += gap.sum(axis=1) / 52.0
-    lost = gap.sum(axis=2) + gap.sum(axis=1)
+    e.import_loss += total(gap, 2) / 52.0
+    e.export_loss += total(gap, 1) / 52.0
+    lost = total(gap, 2) + total(gap, 1)
     drift = s.drift - s.trade_sensitivity * 100.0 * _share(lost, s.gdp)
     e.log_index += drift + s.volatility * shock - s.news_sensitivity * moved / 100.0
     np.maximum(e.peak, e.log_index, out=e.peak)
@@ -145,14 +147,12 @@ INDICATORS: dict[str, Callable[[Economy, Structure], np.ndarray]] = {
     "market_drawdown": lambda e, s: e.drawdown(),
     "consumer_price_rise": lambda e, s: e.price_rise,
     "inventory_depletion": lambda e, s: 1.0 - _share(e.cover, s.inventory_weeks),
-    "import_loss_share": lambda e, s: _loss_share(e.imports.sum(axis=2), s.imports0.sum(axis=2)),
-    "export_loss_share": lambda e, s: _loss_share(e.imports.sum(axis=1), s.imports0.sum(axis=1)),
-    "export_loss_gdp": lambda e, s: 100.0 * _share((s.imports0 - e.imports).sum(axis=1), s.gdp),
-    "import_loss_gdp": lambda e, s: 100.0 * _share((s.imports0 - e.imports).sum(axis=2), s.gdp),
+    "import_loss_share": lambda e, s: _loss_share(total(e.imports, 2), total(s.imports0, 2)),
+    "export_loss_share": lambda e, s: _loss_share(total(e.imports, 1), total(s.imports0, 1)),
+    "export_loss_gdp": lambda e, s: 100.0 * _share(total(s.imports0 - e.imports, 1), s.gdp),
+    "import_loss_gdp": lambda e, s: 100.0 * _share(total(s.imports0 - e.imports, 2), s.gdp),
     "weeks_in_conflict": lambda e, s: e.weeks_in_conflict,
-    "partner_tariff": lambda e, s: _share(
-        (e.tariff * s.imports0).sum(axis=1), s.imports0.sum(axis=1)
-    ),
+    "partner_tariff": lambda e, s: _share(total(e.tariff * s.imports0, 1), total(s.imports0, 1)),
 }
 """Named indicators, each ``(R, N)``: what a pressure channel may read (units in docs/model.md).
 

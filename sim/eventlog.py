@@ -70,21 +70,38 @@ def columns(events: dict[str, np.ndarray], first_run: int, keep: int, names: lis
     ev = {k: v[sel] for k, v in events.items()}
     weeks = ev["week"]
     dates = week_dates(start, int(weeks.max()) + 1 if weeks.size else 0)
-    # One Python call per event: formatting text, measured 3x faster than numpy.char here.
-    detail = [
-        describe(KINDS[k], names, channels, a, p, c, v1, v2)
-        for k, a, p, c, v1, v2 in zip(
-            ev["kind"], ev["actor"], ev["partner"], ev["channel"], ev["v1"], ev["v2"], strict=True
-        )  # fmt: skip
-    ]
     return {
         "run": first_run + ev["run"],
         "week": weeks,
         "date": dates[weeks] if weeks.size else np.zeros(0, dtype=str),
         "actor": np.array(names)[ev["actor"]] if weeks.size else np.zeros(0, dtype=str),
         "kind": np.array(KINDS)[ev["kind"]] if weeks.size else np.zeros(0, dtype=str),
-        "detail": np.array(detail, dtype=object).astype(str),
+        "detail": np.array(details(ev, names, channels), dtype=object).astype(str),
     }
+
+
+def details(ev: dict[str, np.ndarray], names: list[str], channels: list[list[str]]) -> list[str]:
+    """Every event's detail text. Most events repeat (the same escalation in many runs), so
+    each distinct text is formatted once, keyed by the event's fields (values by their bits,
+    so that NaN finds NaN); Python formatting measured 3x faster than numpy.char here."""
+    v1, v2 = ev["v1"], ev["v2"]
+    fields = (
+        ev["kind"],
+        ev["actor"],
+        ev["partner"],
+        ev["channel"],
+        v1.view(np.int64),
+        v2.view(np.int64),
+    )
+    keys = zip(*(f.tolist() for f in fields), strict=True)
+    texts: dict[tuple, str] = {}
+    out = []
+    for n, key in enumerate(keys):
+        text = texts.get(key)
+        if text is None:
+            text = texts[key] = describe(KINDS[key[0]], names, channels, *key[1:4], v1[n], v2[n])
+        out.append(text)
+    return out
 
 
 def week_dates(start: dt.date, weeks: int) -> np.ndarray:
