@@ -7,6 +7,7 @@ user can cause is one line on stderr naming the file, line and key; no traceback
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shlex
 import sys
@@ -25,6 +26,7 @@ from sim.runner import (
     output_bytes,
     recorded,
     run_to_folder,
+    stats_line,
 )
 from sim.scenario import METHODS, ScenarioError, dump, load, uncertain
 from sim.summarize import FORMATS
@@ -97,13 +99,15 @@ def _common(p: argparse.ArgumentParser, *flags: str) -> None:
 
 
 def _run_parser(run: argparse.ArgumentParser) -> None:
-    run.add_argument("scenario", help="scenario YAML file")
+    run.add_argument("scenario", nargs="?", help="scenario YAML file (not with --resume)")
     run.add_argument("--runs", type=_positive, help="number of runs (overrides the file)")
     run.add_argument("--out", help="result folder (default results/<name>/<UTC time>/)")
     run.add_argument("--steps", action="store_true", help="also write steps.csv (large)")
     run.add_argument("--plot", action="store_true", help="write figures to DIR/plots afterwards")
+    run.add_argument("--resume", metavar="DIR", help="finish an interrupted run in DIR")
+    run.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler, tcp://HOST:PORT")
     _common(run, "--seed", "--workers", "--set", "--quiet", "--allow-code")
-    run.set_defaults(func=cmd_run)
+    run.set_defaults(func=cmd_run, run_parser=run)
 
 
 def _sweep_parser(sweep: argparse.ArgumentParser) -> None:
@@ -144,33 +148,86 @@ def _folder_parsers(sub) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    overrides = list(args.overrides)
-    if args.runs is not None:
-        overrides.append(f"runs={args.runs}")
-    if args.seed is not None:
-        overrides.append(f"seed={args.seed}")
-    scenario = load(args.scenario, overrides, args.allow_code)
     if args.plot:  # before any work: a missing extra is bad input, and nothing should run
         from sim.plots import require_matplotlib
 
         require_matplotlib()
-    folder = prepare_output(args.out, scenario.name, needed=output_bytes(scenario, args.steps))
-    progress = Progress(scenario.runs, sys.stderr, not args.quiet, time.monotonic)
-    command = shlex.join(["tradewar", *args.argv])
-    if not args.quiet:
-        print(f"tradewar: {scenario.name}: {scenario.runs} runs -> {folder}", file=sys.stderr)
-    text = run_to_folder(
-        scenario, folder, workers=args.workers, steps=args.steps, command=command,
-        progress=progress,
-    )  # fmt: skip
+    # Connect first: a scheduler that cannot be reached leaves no folder behind.
+    with executor_for(args.scheduler) as (executor, dask_workers):
+        scenario, folder, resume, steps = _run_folder(args)
+        if resume is not None and resume >= scenario.runs:
+            print(f"results: {folder}")
+            print(f"tradewar: {folder}: the run is already complete; nothing to do",
+                  file=sys.stderr)  # fmt: skip
+            return EXIT_OK
+        progress = Progress(scenario.runs, sys.stderr, not args.quiet, time.monotonic)
+        command = shlex.join(["tradewar", *args.argv])
+        if not args.quiet:
+            print(f"tradewar: {scenario.name}: {scenario.runs} runs -> {folder}", file=sys.stderr)
+        text = run_to_folder(
+            scenario, folder, workers=args.workers, steps=steps, command=command,
+            progress=progress, executor=executor, resume=resume,
+            dask=None if executor is None else (args.scheduler, dask_workers),
+        )  # fmt: skip
     print(f"results: {folder}")
     print(text)
+    if not args.quiet and (folder / "manifest.json").exists():
+        print(f"tradewar: {stats_line(read_manifest(folder)['stats'])}", file=sys.stderr)
     if args.plot:
         from sim.plots import plot_folder
 
         for path in plot_folder(folder, allow_code=args.allow_code):
             print(f"figure: {path}")
     return EXIT_OK
+
+
+def read_manifest(folder: Path) -> dict:
+    """``folder``'s manifest.json, or OutputError saying why there is none to read."""
+    path = folder / "manifest.json"
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise OutputError(f"{path}: cannot read the run's manifest ({exc})") from None
+    if not isinstance(manifest, dict):
+        raise OutputError(f"{path}: not a manifest written by tradewar")
+    return manifest
+
+
+def _run_folder(args: argparse.Namespace):
+    """The scenario, folder, runs already done (None for a new run) and whether steps.csv is
+    written: from DIR when resuming, else a new folder for the scenario file."""
+    if args.resume:
+        given = {
+            "SCENARIO": args.scenario,
+            "--runs": args.runs,
+            "--out": args.out,
+            "--steps": args.steps,
+            "--seed": args.seed,
+            "--set": args.overrides,
+        }
+        extra = [name for name, v in given.items() if v not in (None, []) and v is not False]
+        if extra:
+            raise OutputError(f"--resume takes the run from DIR, not from {', '.join(extra)}")
+        folder = Path(args.resume)
+        manifest = read_manifest(folder)
+        if manifest.get("kind") != "run":
+            raise OutputError(f"{folder}: not a folder written by tradewar run")
+        scenario = load(folder / "scenario.yaml", allow_code=args.allow_code)
+        done = manifest.get("runs_done")
+        # whole blocks only: the CSVs are cut back to them and continued from the next
+        if not isinstance(done, int) or done < 0 or (done % scenario.block_size and
+                                                      done < scenario.runs):  # fmt: skip
+            raise OutputError(f"{folder / 'manifest.json'}: runs_done is not a whole number "
+                              f"of blocks of {scenario.block_size}")  # fmt: skip
+        return scenario, folder, done, (folder / "steps.csv").exists()
+    overrides = list(args.overrides)
+    if args.runs is not None:
+        overrides.append(f"runs={args.runs}")
+    if args.seed is not None:
+        overrides.append(f"seed={args.seed}")
+    scenario = load(args.scenario, overrides, args.allow_code)
+    folder = prepare_output(args.out, scenario.name, needed=output_bytes(scenario, args.steps))
+    return scenario, folder, None, args.steps
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -323,6 +380,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
+        if args.command == "run" and args.scenario is None and args.resume is None:
+            args.run_parser.error("the following arguments are required: scenario (or --resume)")
     except SystemExit as exc:  # argparse has printed usage or help
         return EXIT_USAGE if exc.code not in (0, None) else EXIT_OK
     args.argv = argv

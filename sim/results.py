@@ -69,6 +69,25 @@ class CsvStream:
         self.header: list[str] | None = None
         self.length = 0  # bytes of whole blocks on disk
 
+    @classmethod
+    def reopen(cls, path: Path, digits: int, runs_done: int) -> CsvStream:
+        """Continue ``path`` after its rows of runs below ``runs_done`` (its first column is
+        the run number; rows beyond it, a block cut off by a crash, are dropped)."""
+        stream = cls.__new__(cls)
+        stream.path, stream.digits = path, digits
+        with writing(path):
+            stream.handle = open(path, "r+b", buffering=0)  # noqa: SIM115
+            header = stream.handle.readline()
+            length = len(header)
+            for line in stream.handle:
+                if not line.endswith(b"\n") or int(line.split(b",", 1)[0]) >= runs_done:
+                    break
+                length += len(line)
+        stream.header = header.decode("utf-8").rstrip("\n").split(",") if header else None
+        stream.length = length if header.endswith(b"\n") else 0
+        stream.cut(stream.length)
+        return stream
+
     def write(self, columns: dict[str, np.ndarray]) -> None:
         text = csv_text(columns, self.digits)
         if self.header is None:

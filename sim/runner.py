@@ -14,6 +14,7 @@ import datetime as dt
 import multiprocessing
 import os
 import platform
+import resource
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -240,37 +241,55 @@ def run_to_folder(
     command: str = "",
     progress: Progress | None = None,
     executor: Executor | None = None,
+    dask: tuple[str, int] | None = None,
+    resume: int | None = None,
 ) -> str:
     """Run every block, stream the CSVs into ``folder``, write the manifest last.
 
     Returns the printed headline. On any failure or interrupt the manifest is still written,
-    with ``"complete": false`` and the number of runs done, before the exception goes on.
+    with ``"complete": false`` and the number of runs done, before the exception goes on;
+    it is also rewritten after every block, so that a run whose main process was killed can
+    be resumed. ``resume`` is the runs already in ``folder``'s CSVs (whole blocks): those
+    blocks are simulated again only for summary.csv and the headline, which need every
+    trajectory, and the CSVs go on from the next block.
     """
     names = scenario.country_names()
-    manifest = {**manifest_base(scenario, workers, command), "runs_done": 0}
+    manifest = {**manifest_base(scenario, workers, command), "runs_done": resume or 0}
+    if dask is not None:  # blocks go to a Dask cluster: its address and threads
+        manifest["scheduler"], manifest["workers"] = dask
+    if resume is not None:
+        manifest["resumed_at"] = resume
     headline = Headline(names, scenario.horizon, scenario.outcomes)
     with recorded(folder, manifest, progress), runs_kept(manifest), contextlib.ExitStack() as stack:
-        with writing(folder / "scenario.yaml"):
-            (folder / "scenario.yaml").write_text(dump(scenario), encoding="utf-8")
+        if resume is None:
+            with writing(folder / "scenario.yaml"):
+                (folder / "scenario.yaml").write_text(dump(scenario), encoding="utf-8")
         summary = WeeklySummary(folder, names, scenario.horizon, scenario.runs)
         stack.callback(summary.discard)
         streams = {}
         for name, digits in (("runs", 10), ("events", 10), ("steps", 7))[: 3 if steps else 2]:
-            streams[name] = CsvStream(folder / f"{name}.csv", digits)  # steps: float32 data
+            path = folder / f"{name}.csv"  # steps: float32 data
+            streams[name] = (
+                CsvStream(path, digits)
+                if resume is None
+                else CsvStream.reopen(path, digits, resume)
+            )
             stack.callback(streams[name].close)
         # closed first: an early stop ends the workers before the files are closed
         blocks = stack.enter_context(contextlib.closing(run_blocks(scenario, workers, executor)))
         for result in blocks:
             # a block is on disk whole, or not at all
             with interrupts.deferred(), all_or_nothing(streams.values()):
-                run_ids = np.arange(result.first_run, result.first_run + result.size)
-                streams["runs"].write({"run": run_ids, **result.outcomes})
-                streams["events"].write(result.events)
-                if steps:
-                    streams["steps"].write(step_columns(result, names, scenario.start_date))
+                if result.first_run >= (resume or 0):  # before: on disk already
+                    run_ids = np.arange(result.first_run, result.first_run + result.size)
+                    streams["runs"].write({"run": run_ids, **result.outcomes})
+                    streams["events"].write(result.events)
+                    if steps:
+                        streams["steps"].write(step_columns(result, names, scenario.start_date))
+                    manifest["runs_done"] += result.size
+                    write_json_atomic(folder / "manifest.json", manifest)
                 summary.add(result.first_run, result.trajectory)
                 headline.add(result.outcomes)
-                manifest["runs_done"] += result.size
             if progress:
                 progress.advance(result.size)
         finals = summary.write(folder / "summary.csv", scenario.start_date)
@@ -307,7 +326,40 @@ def recorded(folder: Path, manifest: dict, progress: Progress | None = None):
             progress.close()
         manifest["files"] = sorted(p.name for p in folder.iterdir() if p.name != "manifest.json")
         manifest["wall_time_s"] = round(time.time() - began, 3)
+        manifest["stats"] = statistics(manifest)
         write_json_atomic(folder / "manifest.json", manifest)
+
+
+def statistics(manifest: dict) -> dict:
+    """Runs, wall time, runs/s, workers and peak resident memory of the run so far.
+
+    Peak memory is this process's and its largest finished child's (the local pool's
+    workers, ended by now); Dask workers are not our children, so None there.
+    """
+    runs = manifest.get("runs_done", manifest["runs"] if manifest.get("complete") else 0)
+    wall = manifest["wall_time_s"]
+    local = "scheduler" not in manifest
+    return {
+        "runs": runs,
+        "wall_time_s": wall,
+        "runs_per_s": round(runs / wall, 1) if wall > 0 else None,
+        "workers": manifest["workers"],
+        "peak_memory_mb": _peak_mb(resource.RUSAGE_SELF),
+        "worker_peak_memory_mb": _peak_mb(resource.RUSAGE_CHILDREN) if local else None,
+    }
+
+
+def _peak_mb(who: int) -> float:
+    return round(resource.getrusage(who).ru_maxrss / 1024, 1)  # kilobytes on Linux
+
+
+def stats_line(stats: dict) -> str:
+    """The end-of-run statistics line."""
+    workers = stats["worker_peak_memory_mb"]
+    rate = stats["runs_per_s"] or 0
+    return (f"{stats['runs']:,} runs in {stats['wall_time_s']:.1f} s ({rate:,.0f}"
+            f" runs/s), {stats['workers']} workers, peak memory {stats['peak_memory_mb']:,.0f} MB"
+            + ("" if workers is None else f" (largest worker {workers:,.0f} MB)"))  # fmt: skip
 
 
 def output_bytes(scenario: Scenario, steps: bool) -> int:
