@@ -155,6 +155,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     # Connect first: a scheduler that cannot be reached leaves no folder behind.
     with executor_for(args.scheduler) as (executor, dask_workers):
         scenario, folder, resume, steps = _run_folder(args)
+        args.folder = folder
         if resume is not None and resume >= scenario.runs:
             print(f"results: {folder}")
             print(f"tradewar: {folder}: the run is already complete; nothing to do",
@@ -371,7 +372,8 @@ def _kept(args: argparse.Namespace) -> str:
     folder = getattr(args, "folder", None)
     if args.command == "sweep":
         return f"finished points are kept; resume with tradewar sweep --resume {folder or 'DIR'}"
-    return "finished blocks are kept" + (f" in {folder}" if folder else "")
+    return ("finished blocks are kept" + (f" in {folder}" if folder else "")
+            + f"; resume with tradewar run --resume {folder or 'DIR'}")  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
