@@ -10,9 +10,15 @@ from __future__ import annotations
 import numpy as np
 
 
+def _parts(x: np.ndarray, axis: int) -> list[np.ndarray]:
+    """The slices of ``x`` along ``axis``, as views (cheaper than ``np.moveaxis`` here)."""
+    head = (slice(None),) * axis
+    return [x[(*head, k)] for k in range(x.shape[axis])]
+
+
 def total(x: np.ndarray, axis: int) -> np.ndarray:
     """``x.sum(axis)`` for a float array, in the same rounding."""
-    parts = np.moveaxis(x, axis, 0)
+    parts = _parts(x, axis)
     out = parts[0] + 0.0  # as numpy does: -0.0 + 0.0 is 0.0
     for part in parts[1:]:
         out += part
@@ -21,7 +27,7 @@ def total(x: np.ndarray, axis: int) -> np.ndarray:
 
 def count(mask: np.ndarray, axis: int) -> np.ndarray:
     """``mask.sum(axis)`` for a boolean array: how many are true, as integers."""
-    parts = np.moveaxis(mask, axis, 0)
+    parts = _parts(mask, axis)
     out = parts[0].astype(np.int64)
     for part in parts[1:]:
         out += part
@@ -30,7 +36,7 @@ def count(mask: np.ndarray, axis: int) -> np.ndarray:
 
 def largest(x: np.ndarray, axis: int) -> np.ndarray:
     """``x.max(axis)``."""
-    parts = np.moveaxis(x, axis, 0)
+    parts = _parts(x, axis)
     out = parts[0].copy()
     for part in parts[1:]:
         np.maximum(out, part, out=out)
