@@ -166,7 +166,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         if not args.quiet:
             print(f"tradewar: {scenario.name}: {scenario.runs} runs -> {folder}", file=sys.stderr)
         text = run_to_folder(
-            scenario, folder, workers=args.workers, steps=steps, command=command,
+            # on a cluster, two blocks in flight per Dask thread (not per local core)
+            scenario, folder, workers=args.workers if executor is None else dask_workers,
+            steps=steps, command=command,
             progress=progress, executor=executor, resume=resume,
             dask=None if executor is None else (args.scheduler, dask_workers),
         )  # fmt: skip
