@@ -118,11 +118,18 @@ def _folder_parsers(sub) -> None:
     summarize = sub.add_parser("summarize", help="the headline of a result folder, from its CSVs")
     summarize.add_argument("folder", help="a run or sweep folder")
     summarize.add_argument("--format", choices=FORMATS, default="table")
+    summarize.add_argument("--sort-by", metavar="OUTCOME",
+                           help="rank a sweep's points by this points.csv outcome")  # fmt: skip
+    summarize.add_argument("--ascending", action="store_true", help="lowest first")
+    summarize.add_argument("--outcome", dest="outcomes", action="append", metavar="NAME",
+                           help="show only these outcomes (repeatable)")  # fmt: skip
     _common(summarize, "--allow-code")
     summarize.set_defaults(func=cmd_summarize)
     plot = sub.add_parser("plot", help="PNG figures of a result folder (needs the plot extra)")
     plot.add_argument("folder", help="a run or sweep folder")
     plot.add_argument("--out", help="where the PNGs go (default DIR/plots)")
+    plot.add_argument("--outcome", dest="outcomes", action="append", metavar="NAME",
+                      help="a sweep's outcomes to draw (repeatable; default: all)")  # fmt: skip
     _common(plot, "--allow-code")
     plot.set_defaults(func=cmd_plot)
 
@@ -177,7 +184,6 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     print(f"results: {folder}")
     print(f"{report.points} points x {settings.runs_per_point} runs ({settings.method})")
     if report.ranking:
-        print("parameters by total Sobol' index, per outcome:")
         print(report.ranking)
     for point, error in report.failures:
         print(f"tradewar: point {point} failed: {error}", file=sys.stderr)
@@ -253,7 +259,8 @@ def cmd_plot(args: argparse.Namespace) -> int:
 def cmd_summarize(args: argparse.Namespace) -> int:
     from sim.summarize import summarize
 
-    print(summarize(args.folder, args.format, args.allow_code))
+    print(summarize(args.folder, args.format, args.allow_code, args.sort_by, args.ascending,
+                    args.outcomes))  # fmt: skip
     return EXIT_OK
 
 

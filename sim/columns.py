@@ -280,16 +280,46 @@ SORTED_BY = P_DEAL  # summarize ranks points by it
 
 # --------------------------------------------------------------------------- sensitivity.csv
 
-_BOUND = "{} 95% bound; blank when the bootstrap is degenerate"
+_BOUND = (
+    "{} 95% bound (percentile bootstrap); blank with the index, or when the bootstrap is degenerate"
+)
+_INDEX = "{} index; blank when `note` says the outcome gets none"
 SENSITIVITY = (
     OUTCOME := Column("outcome", kind="label", doc="a points.csv outcome"),
     PARAMETER := Column("parameter", kind="label", doc="a swept key"),
-    Column("first_order", doc="first-order index"),
+    Column("first_order", blank=True, doc=_INDEX.format("first-order")),
     Column("first_order_low", blank=True, doc=_BOUND.format("lower")),
     Column("first_order_high", blank=True, doc=_BOUND.format("upper")),
-    Column("total_order", doc="total index"),
+    Column("total_order", blank=True, doc=_INDEX.format("total")),
     Column("total_order_low", blank=True, doc=_BOUND.format("lower")),
     Column("total_order_high", blank=True, doc=_BOUND.format("upper")),
+    VARIANCE := Column(
+        "variance",
+        blank=True,
+        unit="the outcome's, squared",
+        doc=(
+            "variance of the outcome's point estimates across the design points (what the indices "
+            "share out); blank if the outcome is blank at some point"
+        ),
+    ),
+    NOISE := Column(
+        "noise",
+        unit="the outcome's, squared",
+        doc=(
+            "Monte Carlo noise: mean squared standard error of a point's estimate, from its 95% "
+            "interval"
+        ),
+    ),
+    NOTE := Column(
+        "note",
+        kind="text",
+        unit="text",
+        blank=True,
+        doc=(
+            "blank when the outcome has indices; else why not (`does not vary in this design` "
+            "when `variance` is at most twice `noise`)"
+        ),
+    ),
 )
 
 TABLES = {"runs": RUNS, "events": EVENTS, "summary": SUMMARY, "steps": STEPS, "points": POINTS,

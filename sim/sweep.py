@@ -25,6 +25,7 @@ import yaml
 from scipy.stats import qmc
 
 from sim import interrupts
+from sim.effects import effect_lines
 from sim.report import point_stats
 from sim.results import OutputError, csv_text, write_columns, write_json_atomic
 from sim.runner import block_count, run_tasks
@@ -253,7 +254,11 @@ def assemble(folder: Path, s: Settings, values: np.ndarray, names: list[str],
     if runs_detail:
         concatenate(folder / "runs.csv", [point_file(folder, p, "csv") for p in range(len(values))])
     failures = [(r["point"], r["error"]) for r in records if r["error"]]
-    ranking = ""
+    keys = [p.key for p in s.params]
+    estimates = [o for o in outcome_names if not o.endswith(("_low", "_high"))]
+    ranking = "\n".join(effect_lines(columns, keys, estimates, "point")) if estimates else ""
     if s.method == "sobol" and not failures:
-        ranking = sensitivity(folder, s.params, s.points, s.seed, columns, outcome_names)
+        ranking = "parameters by total Sobol' index [95% interval], per outcome:\n" + sensitivity(
+            folder, s.params, s.points, s.seed, columns, outcome_names
+        )
     return Report(len(values), failures, ranking)

@@ -1,0 +1,51 @@
+"""Issue 13: sensitivity that says what it can tell, sweeps an analyst can read."""
+
+import numpy as np
+
+from sim import sensitivity
+from sim.scenario import SweepParam
+from sim.sweep import design
+from sim.sweepsettings import Settings
+
+# Ishigami (a=7, b=0.1) on U(-pi, pi)^3: its exact indices (Saltelli et al. 2008, "Global
+# Sensitivity Analysis: The Primer")
+S1 = np.array([0.3139, 0.4424, 0.0])
+ST = np.array([0.5576, 0.4424, 0.2437])
+
+
+def ishigami_columns(n=1024, seed=3):
+    keys = [f"x{i}" for i in range(3)]
+    s = Settings("sobol", n, 1, tuple(SweepParam(k, low=-np.pi, high=np.pi) for k in keys), seed)
+    x = design(s)
+    y = np.sin(x[:, 0]) + 7 * np.sin(x[:, 1]) ** 2 + 0.1 * x[:, 2] ** 4 * np.sin(x[:, 0])
+    return keys, {
+        "ishigami": y,
+        "flat": np.full(len(y), 0.5) + 1e-3 * np.sin(x[:, 0]),
+        "flat_low": np.full(len(y), 0.4),
+        "flat_high": np.full(len(y), 0.6),
+    }
+
+
+def test_ishigami_indices_through_the_sweep_design_and_estimator():
+    keys, columns = ishigami_columns()
+    table = sensitivity.sobol_table(columns, ["ishigami"], keys, 1024, seed=3)
+    assert np.allclose(table["first_order"], S1, atol=0.05)
+    assert np.allclose(table["total_order"], ST, atol=0.05)
+    low, high = table["total_order_low"], table["total_order_high"]
+    assert np.all(np.isfinite(low) & np.isfinite(high)) and np.all(low <= high)
+    assert np.all((low <= ST + 0.02) & (ST - 0.02 <= high))
+    assert (table["note"] == "").all()
+
+
+def test_an_outcome_within_its_noise_gets_a_note_not_indices():
+    keys, columns = ishigami_columns(64)
+    table = sensitivity.sobol_table(columns, ["flat", "ishigami"], keys, 64, seed=3)
+    flat = table["outcome"] == "flat"
+    assert np.all(np.isnan(table["first_order"][flat])) and np.all(
+        np.isnan(table["total_order"][flat])
+    )
+    assert set(table["note"][flat]) == {sensitivity.FLAT}
+    assert table["variance"][flat][0] < table["noise"][flat][0]
+    text = sensitivity.ranking(table)
+    assert "flat (sd across points" in text and "does not vary in this design" in text
+    assert "x1" in text.splitlines()[1]
