@@ -251,7 +251,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
     from sim.plots import plot_folder
 
     warn = lambda message: print(f"tradewar: warning: {message}", file=sys.stderr)  # noqa: E731
-    for path in plot_folder(args.folder, args.out, warn, args.allow_code):
+    for path in plot_folder(args.folder, args.out, warn, args.allow_code, args.outcomes):
         print(path)
     return EXIT_OK
 

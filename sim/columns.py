@@ -271,10 +271,12 @@ MEDIAN_FIRST_APPROACH = Column("median_first_approach_week", kind="number", unit
 MEAN_FINAL_TARIFF = Column("mean_final_tariff_{i}_{j}", "pair", "percent", "%", blank=True,
                            interval=True, doc=(
     "mean final tariff of I on J (normal interval)"))  # fmt: skip
-MEAN_TRADE_LOSS = Column("mean_trade_loss_{i}", "country", "usd", "USD bn", blank=True,
-                         interval=True, doc=(
-    "mean cumulative imports plus exports lost by I (normal interval)"))  # fmt: skip
-POINT_STATS = (P_FIRST, P_DEAL, MEDIAN_FIRST_APPROACH, MEAN_FINAL_TARIFF, MEAN_TRADE_LOSS)
+MEAN_IMPORT_LOSS = Column("mean_import_loss_{i}", "country", "usd", "USD bn", blank=True,
+                          interval=True, doc=(
+    "mean cumulative imports lost by I (normal interval); each lost flow counts once, on its "
+    "importer's side (imports plus exports lost would be the same number for both countries of "
+    "a two-country scenario)"))  # fmt: skip
+POINT_STATS = (P_FIRST, P_DEAL, MEDIAN_FIRST_APPROACH, MEAN_FINAL_TARIFF, MEAN_IMPORT_LOSS)
 POINTS = (POINT, SWEPT, POINT_RUNS, ERROR, *POINT_STATS)
 SORTED_BY = P_DEAL  # summarize ranks points by it
 

@@ -155,6 +155,7 @@ def point_stats(outcomes: dict[str, np.ndarray], names: list[str]) -> dict[str, 
                 final = outcomes[C.FINAL_TARIFF.name(i=i, j=j)]
                 put(C.MEAN_FINAL_TARIFF.name(i=i, j=j), mean_interval(final))
     for i in names:
-        loss = outcomes[C.IMPORT_LOSS.name(i=i)] + outcomes[C.EXPORT_LOSS.name(i=i)]
-        put(C.MEAN_TRADE_LOSS.name(i=i), mean_interval(loss))
+        # I's exports lost are its partners' imports lost: a sum of both would count every
+        # flow twice and, with two countries, give both the same number
+        put(C.MEAN_IMPORT_LOSS.name(i=i), mean_interval(outcomes[C.IMPORT_LOSS.name(i=i)]))
     return out

@@ -49,3 +49,15 @@ def test_an_outcome_within_its_noise_gets_a_note_not_indices():
     text = sensitivity.ranking(table)
     assert "flat (sd across points" in text and "does not vary in this design" in text
     assert "x1" in text.splitlines()[1]
+
+
+def test_two_country_sweeps_tell_each_countrys_trade_loss_apart(tmp_path):
+    from sim.cli import main
+
+    out = tmp_path / "s"
+    assert main(["sweep", "scenarios/us_china_2025.yaml", "--method", "grid", "--quiet",
+                 "--runs-per-point", "40", "--param", "countries.CN.face_cost=[0.1]",
+                 "--out", str(out)]) == 0  # fmt: skip
+    header, row = (out / "points.csv").read_text().splitlines()[:2]
+    values = dict(zip(header.split(","), row.split(","), strict=True))
+    assert values["mean_import_loss_US"] != values["mean_import_loss_CN"]
