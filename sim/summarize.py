@@ -63,7 +63,8 @@ def _run(results: Results) -> dict:
         "runs": head.runs,
         "shares": {label: [p, lo, hi] for label, p, lo, hi in head.rows()},
         "median_weeks": {
-            k: {"median": m, "runs_with_one": n} for k, (m, n) in head.medians().items()
+            k: {"median": m, "runs_with_one": n, "share_by_week": head.by_week()[k]}
+            for k, (m, n) in head.medians().items()
         },
         "means": {k: [m, lo, hi] for k, m, lo, hi in head.means()},
         "final_tariffs": _final_tariffs(results),
@@ -162,6 +163,9 @@ def _csv(data: dict) -> str:
             writer.writerow(["share", label, p, lo, hi])
         for key, med in data.get("median_weeks", {}).items():
             writer.writerow(["median_week", key, med["median"], "", ""])
+            writer.writerow(["runs_with_one", key, med["runs_with_one"], "", ""])
+            for week, share in med["share_by_week"].items():
+                writer.writerow([f"share_by_week_{week}", key, share, "", ""])
         for key, (m, lo, hi) in data.get("means", {}).items():
             writer.writerow(["mean_per_run", key, m, lo, hi])
         for key, value in data.get("final_tariffs", {}).items():

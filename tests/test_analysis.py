@@ -61,3 +61,35 @@ def test_two_country_sweeps_tell_each_countrys_trade_loss_apart(tmp_path):
     header, row = (out / "points.csv").read_text().splitlines()[:2]
     values = dict(zip(header.split(","), row.split(","), strict=True))
     assert values["mean_import_loss_US"] != values["mean_import_loss_CN"]
+
+
+def test_headline_medians_say_whom_they_cover_and_shares_by_week_cover_all():
+    from sim.report import Headline
+
+    nan = np.nan
+    outcomes = {
+        "first_approacher": np.array(["A", "B", "none", "none"]),
+        "first_approach_week": np.array([40.0, 50.0, nan, nan]),
+        "talks_week": np.array([41.0, nan, 10.0, nan]),  # forced talks need no approach
+        "deal_week": np.array([nan, nan, 12.0, nan]),
+        "first_approach_channel": np.array(["public", "public", "", ""]),
+    }
+    for key in (
+        "approaches_A",
+        "approaches_B",
+        "leaks_A",
+        "leaks_B",
+        "denials_A",
+        "denials_B",
+        "deals",
+        "renewals",
+        "snapbacks",
+        "collapses",
+    ):
+        outcomes[key] = np.zeros(4)
+    head = Headline(["A", "B"], 52)
+    head.add(outcomes)
+    text = head.text({})
+    assert "median week of talks open          25.5  (among the 2 of 4 runs that had one)" in text
+    assert head.by_week()["deal"] == {13: 0.25, 26: 0.25, 52: 0.25}
+    assert head.by_week()["approach"] == {13: 0.0, 26: 0.0, 52: 0.5}
