@@ -90,6 +90,6 @@ def test_headline_medians_say_whom_they_cover_and_shares_by_week_cover_all():
     head = Headline(["A", "B"], 52)
     head.add(outcomes)
     text = head.text({})
-    assert "median week of talks open          25.5  (among the 2 of 4 runs that had one)" in text
+    assert "median week of talks open         25.5  (among the 2 of 4 runs that had one)" in text
     assert head.by_week()["deal"] == {13: 0.25, 26: 0.25, 52: 0.25}
     assert head.by_week()["approach"] == {13: 0.0, 26: 0.0, 52: 0.5}
