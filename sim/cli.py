@@ -62,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     _run_parser(sub.add_parser("run", help="run a scenario many times and write result CSVs"))
     _sweep_parser(sub.add_parser("sweep", help="run a design of parameter points"))
     _folder_parsers(sub)
+    _analysis_parsers(sub)
     validate = sub.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("scenarios", nargs="+", help="scenario YAML files")
     _common(validate, "--set", "--allow-code")
@@ -89,6 +90,11 @@ def _run_parser(run: argparse.ArgumentParser) -> None:
     run.add_argument("--out", help="result folder (default results/<name>/<UTC time>/)")
     run.add_argument("--steps", action="store_true", help="also write steps.csv (large)")
     run.add_argument("--plot", action="store_true", help="write figures to DIR/plots afterwards")
+    run.add_argument(
+        "--compare-to",
+        metavar="DIR",
+        help="then compare the results with run folder DIR (tradewar compare)",
+    )
     _common(run, "--seed", "--workers", "--set", "--quiet", "--allow-code")
     run.set_defaults(func=cmd_run)
 
@@ -134,6 +140,31 @@ def _folder_parsers(sub) -> None:
     plot.set_defaults(func=cmd_plot)
 
 
+def _analysis_parsers(sub) -> None:
+    """The commands that answer "why" from result folders: compare."""
+    compare = sub.add_parser("compare", help="run folders side by side, with differences")
+    compare.add_argument(
+        "folders",
+        nargs="+",
+        metavar="DIR",
+        help="run folders; each after the first is compared with the first",
+    )
+    compare.add_argument("--format", choices=FORMATS, default="table")
+    compare.add_argument("--plot", metavar="PNG", help="also write the tariff fans overlaid")
+    _common(compare, "--allow-code")
+    compare.set_defaults(func=cmd_compare)
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from sim.compare import compare, figure
+
+    print(compare(args.folders, args.format, args.allow_code))
+    if args.plot:
+        figure(args.folders, args.plot, args.allow_code)
+        print(f"figure: {args.plot}")
+    return EXIT_OK
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     overrides = list(args.overrides)
     if args.runs is not None:
@@ -157,6 +188,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         for path in plot_folder(folder, allow_code=args.allow_code):
             print(f"figure: {path}")
+    if args.compare_to:
+        from sim.compare import compare
+
+        print(compare([args.compare_to, folder], allow_code=args.allow_code))
     return EXIT_OK
 
 

@@ -93,3 +93,36 @@ def test_headline_medians_say_whom_they_cover_and_shares_by_week_cover_all():
     assert "median week of talks open         25.5  (among the 2 of 4 runs that had one)" in text
     assert head.by_week()["deal"] == {13: 0.25, 26: 0.25, 52: 0.25}
     assert head.by_week()["approach"] == {13: 0.0, 26: 0.0, 52: 0.5}
+
+
+def _run(out, *extra):
+    from sim.cli import main
+
+    assert main(["run", "scenarios/us_china_2025.yaml", "--runs", "300", "--quiet",
+                 "--out", str(out), *extra]) == 0  # fmt: skip
+
+
+def test_compare_identical_folders_gives_exact_zeros_and_a_variant_the_right_sign(tmp_path):
+    from sim.compare import compare_data
+
+    _run(tmp_path / "a")
+    _run(tmp_path / "b")
+    _run(tmp_path / "c", "--set", "countries.CN.face_cost=0.6")  # asking costs China more
+    data = compare_data([tmp_path / "a", tmp_path / "b", tmp_path / "c"])
+    same, variant = data["folders"]
+    assert same["paired"] and variant["paired"]
+    assert all(row["difference"] == (0.0, 0.0, 0.0) for row in same["rows"].values())
+    d, low, high = variant["rows"]["P(first approach: CN)"]["difference"]
+    assert d < 0 and high < 0
+
+
+def test_compare_refuses_different_countries_and_sweeps(tmp_path, capsys):
+    from sim.cli import main
+
+    _run(tmp_path / "a")
+    assert main(["run", "scenarios/symmetric_baseline.yaml", "--runs", "50", "--quiet",
+                 "--out", str(tmp_path / "sym")]) == 0  # fmt: skip
+    capsys.readouterr()
+    assert main(["compare", str(tmp_path / "a"), str(tmp_path / "sym")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tradewar: error:") and "same countries" in err
