@@ -141,7 +141,7 @@ def _folder_parsers(sub) -> None:
 
 
 def _analysis_parsers(sub) -> None:
-    """The commands that answer "why" from result folders: compare."""
+    """The commands that answer "why" from result folders: compare, discover."""
     compare = sub.add_parser("compare", help="run folders side by side, with differences")
     compare.add_argument(
         "folders",
@@ -153,6 +153,18 @@ def _analysis_parsers(sub) -> None:
     compare.add_argument("--plot", metavar="PNG", help="also write the tariff fans overlaid")
     _common(compare, "--allow-code")
     compare.set_defaults(func=cmd_compare)
+    discover = sub.add_parser("discover", help="which parameter region makes a condition likely")
+    discover.add_argument("folder", help="a run folder (drawn parameters) or a sweep folder")
+    discover.add_argument(
+        "--where",
+        required=True,
+        metavar="CONDITION",
+        help="e.g. \"first_approacher == 'CN'\" (runs.csv or points.csv columns)",
+    )
+    discover.add_argument("--format", choices=("table", "json"), default="table")
+    discover.add_argument("--plot", metavar="PNG", help="also write the trajectory and the box")
+    _common(discover, "--allow-code")
+    discover.set_defaults(func=cmd_discover)
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -161,6 +173,15 @@ def cmd_compare(args: argparse.Namespace) -> int:
     print(compare(args.folders, args.format, args.allow_code))
     if args.plot:
         figure(args.folders, args.plot, args.allow_code)
+        print(f"figure: {args.plot}")
+    return EXIT_OK
+
+
+def cmd_discover(args: argparse.Namespace) -> int:
+    from sim.discover import discover
+
+    print(discover(args.folder, args.where, args.format, args.plot, args.allow_code))
+    if args.plot:
         print(f"figure: {args.plot}")
     return EXIT_OK
 

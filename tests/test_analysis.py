@@ -126,3 +126,52 @@ def test_compare_refuses_different_countries_and_sweeps(tmp_path, capsys):
     assert main(["compare", str(tmp_path / "a"), str(tmp_path / "sym")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("tradewar: error:") and "same countries" in err
+
+
+def test_prim_finds_a_planted_box():
+    from sim import prim
+
+    rng = np.random.default_rng(0)
+    x = rng.random((4000, 3))
+    y = (x[:, 0] > 0.6) & (x[:, 1] < 0.3)
+    box = prim.chosen(prim.peel(x, y))
+    assert box.restricted(x) == [0, 1]
+    assert abs(box.low[0] - 0.6) < 0.05 and abs(box.high[1] - 0.3) < 0.05
+    assert box.density > 0.95 and box.coverage > 0.9
+
+
+def test_where_is_parsed_never_run_and_bad_conditions_are_clear():
+    import pytest
+
+    from sim.scenario import ScenarioError
+    from sim.where import condition
+
+    cols = {"who": np.array(["CN", "US", "CN"]), "week": np.array([3.0, np.nan, 10.0]),
+            "countries.CN.resolve": np.array([0.1, 0.5, 0.9])}  # fmt: skip
+    got = condition("who == 'CN' and not week > 5 or countries.CN.resolve >= 0.5", cols)
+    assert got.tolist() == [True, True, True]
+    assert condition("2 < week <= 10", cols).tolist() == [True, False, True]
+    for bad, why in (
+        ("who ==", "not a condition"),
+        ("nobody > 1", "no column 'nobody'"),
+        ("__import__('os').system('true')", "is not a column name"),
+        ("week + 1 > 2", "is not a column name"),
+        ("who < 'CN'", "only with =="),
+    ):
+        with pytest.raises(ScenarioError, match=why):
+            condition(bad, cols)
+
+
+def test_discover_on_a_run_folder_and_its_errors(tmp_path, capsys):
+    from sim.cli import main
+
+    _run(tmp_path / "a")
+    capsys.readouterr()
+    assert main(["discover", str(tmp_path / "a"), "--where", "final_tariff_CN_US > 50",
+                 "--plot", str(tmp_path / "d.png")]) == 0  # fmt: skip
+    out = capsys.readouterr().out
+    assert (
+        "PRIM box" in out and "countries.CN.resolve" in out and (tmp_path / "d.png").stat().st_size
+    )
+    assert main(["discover", str(tmp_path / "a"), "--where", "open('x')"]) == 2
+    assert capsys.readouterr().err.startswith("tradewar: error: --where")
