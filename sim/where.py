@@ -2,8 +2,8 @@
 
 The text is parsed with :mod:`ast` and only a whitelist is accepted: comparisons (``==``,
 ``!=``, ``<``, ``<=``, ``>``, ``>=``, chained), ``and``, ``or``, ``not``, parentheses, column
-names (dotted scenario keys too) and number or string constants. Anything else (calls, attributes, arithmetic,
-subscripts, ...) is refused, so the text is never run as Python; the accepted tree is
+names (dotted scenario keys too) and number or string constants. Anything else (calls,
+arithmetic, subscripts, ...) is refused, so the text is never run as Python; the accepted tree is
 evaluated on whole numpy columns at once. A comparison with a blank (NaN) cell is false.
 """
 
