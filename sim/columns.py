@@ -324,5 +324,18 @@ SENSITIVITY = (
     ),
 )
 
+# --------------------------------------------------------------------------- morris.csv
+
+_MORRIS = "in the outcome's unit per full range of the parameter; blank when `note` says why"
+MORRIS = (
+    OUTCOME, PARAMETER,
+    Column("mu_star", blank=True, doc=f"mean absolute elementary effect (screening), {_MORRIS}"),
+    Column("mu_star_conf", blank=True, doc="half-width of mu_star's 95% bootstrap interval"),
+    Column("mu", blank=True, doc=f"mean signed elementary effect, {_MORRIS}"),
+    Column("sigma", blank=True, doc=(
+        "standard deviation of the elementary effects (interactions or non-linearity)")),
+    VARIANCE, NOISE, NOTE,
+)  # fmt: skip
+
 TABLES = {"runs": RUNS, "events": EVENTS, "summary": SUMMARY, "steps": STEPS, "points": POINTS,
-          "sensitivity": SENSITIVITY}  # fmt: skip
+          "sensitivity": SENSITIVITY, "morris": MORRIS}  # fmt: skip

@@ -111,9 +111,17 @@ def _sweep(results: Results, sort_by: str | None, ascending: bool,
         {"point": int(points[C.POINT.name()][k]), **{n: float(points[n][k]) for n in shown}}
         for k in order
     ]
+    elementary = results.tables.get("morris")
+    if elementary is not None:
+        from sim.morris import ranking as morris_ranking
+
+        out["_ranking"] = morris_ranking(elementary, outcomes)
     sens = results.tables.get("sensitivity")
     if sens is not None:
-        out["_ranking"] = ranking(sens, outcomes)
+        out["_ranking"] = (
+            "parameters by total Sobol' index [95% interval], per outcome:\n"
+            + ranking(sens, outcomes)
+        )
         for outcome in dict.fromkeys(sens["outcome"].astype(str)):
             if outcomes and outcome not in outcomes:
                 continue
@@ -148,7 +156,6 @@ def _table(data: dict) -> str:
     for row in data["top_points"]:
         lines.append("  " + "  ".join(f"{k}={v:.4g}" for k, v in row.items()))
     if data.get("_ranking"):
-        lines.append("parameters by total Sobol' index [95% interval], per outcome:")
         lines.append(data["_ranking"])
     return "\n".join(lines)
 

@@ -26,6 +26,8 @@ from scipy.stats import qmc
 
 from sim import interrupts
 from sim.effects import effect_lines
+from sim.morris import morris
+from sim.morris import unit_design as morris_unit
 from sim.report import point_stats
 from sim.results import OutputError, csv_text, write_columns, write_json_atomic
 from sim.runner import block_count, run_tasks
@@ -84,6 +86,8 @@ def design(s: Settings) -> np.ndarray:
         unit = qmc.LatinHypercube(d=d, rng=rng).random(s.points)
     elif s.method == "random":
         unit = rng.random((s.points, d))
+    elif s.method == "morris":
+        unit = morris_unit(s.points, d, s.seed)
     else:
         both = qmc.Sobol(d=2 * d, scramble=True, rng=rng).random(s.points)
         a, b = both[:, :d], both[:, d:]
@@ -257,6 +261,9 @@ def assemble(folder: Path, s: Settings, values: np.ndarray, names: list[str],
     keys = [p.key for p in s.params]
     estimates = [o for o in outcome_names if not o.endswith(("_low", "_high"))]
     ranking = "\n".join(effect_lines(columns, keys, estimates, "point")) if estimates else ""
+    if s.method == "morris" and not failures:
+        unit = morris_unit(s.points, len(keys), s.seed)
+        ranking = morris(folder, unit, keys, s.seed, columns, outcome_names)
     if s.method == "sobol" and not failures:
         ranking = "parameters by total Sobol' index [95% interval], per outcome:\n" + sensitivity(
             folder, s.params, s.points, s.seed, columns, outcome_names

@@ -50,6 +50,8 @@ class Settings:
                              for p in self.params)  # fmt: skip
         if self.method == "sobol":
             return self.points * (len(self.params) + 2)
+        if self.method == "morris":
+            return self.points * (len(self.params) + 1)
         return self.points
 
 

@@ -175,3 +175,52 @@ def test_discover_on_a_run_folder_and_its_errors(tmp_path, capsys):
     )
     assert main(["discover", str(tmp_path / "a"), "--where", "open('x')"]) == 2
     assert capsys.readouterr().err.startswith("tradewar: error: --where")
+
+
+def test_morris_ranks_a_function_with_a_known_ranking():
+    import pytest
+
+    pytest.importorskip("SALib")
+    from sim import morris
+
+    unit = morris.unit_design(40, 4, seed=5)
+    y = 10 * unit[:, 0] + 3 * unit[:, 1] ** 2 + 0 * unit[:, 2] + unit[:, 3]
+    table = morris.morris_table(unit, {"y": y}, ["y"], ["a", "b", "c", "d"], seed=5)
+    order = np.argsort(-table["mu_star"])
+    assert [table["parameter"][k] for k in order] == ["a", "b", "d", "c"]
+    assert np.isclose(table["mu_star"][0], 10) and table["mu_star"][2] == 0
+
+
+def test_morris_without_salib_is_a_clear_usage_error(small_path, tmp_path, capsys, monkeypatch):
+    import builtins
+
+    from sim.cli import main
+
+    real = builtins.__import__
+
+    def no_salib(name, *args, **kwargs):
+        if name.startswith("SALib"):
+            raise ImportError(name)
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_salib)
+    monkeypatch.setattr("importlib.import_module", lambda name: no_salib(name))
+    assert (
+        main(
+            [
+                "sweep",
+                str(small_path),
+                "--method",
+                "morris",
+                "--points",
+                "2",
+                "--param",
+                "countries.A.face_cost=0:0.4",
+                "--out",
+                str(tmp_path / "m"),
+            ]
+        )
+        == 2
+    )
+    assert "pip install 'tradewar[analysis]'" in capsys.readouterr().err
+    assert not (tmp_path / "m").exists()
