@@ -141,7 +141,7 @@ def _folder_parsers(sub) -> None:
 
 
 def _analysis_parsers(sub) -> None:
-    """The commands that answer "why" from result folders: compare, discover."""
+    """The commands that answer "why" from result folders: compare, discover, sensitivity."""
     compare = sub.add_parser("compare", help="run folders side by side, with differences")
     compare.add_argument(
         "folders",
@@ -165,6 +165,14 @@ def _analysis_parsers(sub) -> None:
     discover.add_argument("--plot", metavar="PNG", help="also write the trajectory and the box")
     _common(discover, "--allow-code")
     discover.set_defaults(func=cmd_discover)
+    sens = sub.add_parser("sensitivity", help="PAWN sensitivity of a run folder's outcomes to "
+                          "its drawn parameters (needs the analysis extra)")  # fmt: skip
+    sens.add_argument("folder", help="a run folder whose scenario draws parameters")
+    sens.add_argument("--outcome", dest="outcomes", action="append", required=True,
+                      metavar="NAME", help="a runs.csv column (repeatable)")  # fmt: skip
+    sens.add_argument("--format", choices=("table", "json"), default="table")
+    _common(sens, "--allow-code")
+    sens.set_defaults(func=cmd_sensitivity)
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -174,6 +182,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if args.plot:
         figure(args.folders, args.plot, args.allow_code)
         print(f"figure: {args.plot}")
+    return EXIT_OK
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    from sim.runsens import sensitivity_text
+
+    print(sensitivity_text(args.folder, args.outcomes, args.format, args.allow_code))
     return EXIT_OK
 
 

@@ -224,3 +224,20 @@ def test_morris_without_salib_is_a_clear_usage_error(small_path, tmp_path, capsy
     )
     assert "pip install 'tradewar[analysis]'" in capsys.readouterr().err
     assert not (tmp_path / "m").exists()
+
+
+def test_sensitivity_from_runs_ranks_a_drawn_parameter_above_the_dummy(tmp_path, capsys):
+    import pytest
+
+    pytest.importorskip("SALib")
+    from sim.cli import main
+    from sim.runsens import DUMMY, analyse
+
+    _run(tmp_path / "a")
+    data = analyse(tmp_path / "a", ["final_tariff_CN_US", "first_approacher"])
+    rows = data["outcomes"]["final_tariff_CN_US"]["rows"]
+    assert rows["countries.CN.resolve"][1] > rows[DUMMY][2]  # its interval clears the dummy's
+    assert "first_approacher == 'US'" in data["outcomes"]
+    capsys.readouterr()
+    assert main(["sensitivity", str(tmp_path / "a"), "--outcome", "nope"]) == 2
+    assert "no outcome 'nope'" in capsys.readouterr().err
