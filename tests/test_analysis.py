@@ -231,13 +231,14 @@ def test_sensitivity_from_runs_ranks_a_drawn_parameter_above_the_dummy(tmp_path,
 
     pytest.importorskip("SALib")
     from sim.cli import main
-    from sim.runsens import DUMMY, analyse
+    from sim.runsens import DUMMY, analyse, targets
 
-    _run(tmp_path / "a")
-    data = analyse(tmp_path / "a", ["final_tariff_CN_US", "first_approacher"])
-    rows = data["outcomes"]["final_tariff_CN_US"]["rows"]
+    _run(tmp_path / "a", "--runs", "2000")
+    data = analyse(tmp_path / "a", ["deal_week"])
+    rows = data["outcomes"]["deal_week"]["rows"]
     assert rows["countries.CN.resolve"][1] > rows[DUMMY][2]  # its interval clears the dummy's
-    assert "first_approacher == 'US'" in data["outcomes"]
+    labels = targets({"who": np.array(["US", "CN", "US"])}, "who")
+    assert list(labels) == ["who == 'US'", "who == 'CN'"] and labels["who == 'CN'"].sum() == 1
     capsys.readouterr()
     assert main(["sensitivity", str(tmp_path / "a"), "--outcome", "nope"]) == 2
     assert "no outcome 'nope'" in capsys.readouterr().err
