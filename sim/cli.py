@@ -107,6 +107,11 @@ def _sweep_parser(sweep: argparse.ArgumentParser) -> None:
     sweep.add_argument("--param", dest="params", action="append", default=[], metavar="KEY=SPEC",
                        help="swept key: [a, b] or low:high (low:high:num for grids)")  # fmt: skip
     sweep.add_argument("--out", help="sweep folder (default results/<name>/sweep-<UTC time>/)")
+    sweep.add_argument(
+        "--design",
+        metavar="CSV",
+        help="run exactly the points in CSV (header: swept keys; a row per point)",
+    )
     sweep.add_argument("--resume", metavar="DIR", help="finish an interrupted sweep in DIR")
     sweep.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler, tcp://HOST:PORT")
     sweep.add_argument("--runs-detail", action="store_true", help="also write runs.csv")
@@ -290,8 +295,8 @@ def _sweep_folder(args: argparse.Namespace, sweep) -> Path:
     if args.resume:
         given = {"SCENARIO": args.scenario, "--method": args.method, "--points": args.points,
                  "--runs-per-point": args.runs_per_point, "--param": args.params,
-                 "--out": args.out, "--runs-detail": args.runs_detail, "--seed": args.seed,
-                 "--set": args.overrides}  # fmt: skip
+                 "--design": args.design, "--out": args.out, "--runs-detail": args.runs_detail,
+                 "--seed": args.seed, "--set": args.overrides}  # fmt: skip
         extra = [name for name, v in given.items() if v not in (None, []) and v is not False]
         if extra:
             raise OutputError(f"--resume takes the design from DIR/sweep.json, not from "
@@ -307,8 +312,17 @@ def _sweep_folder(args: argparse.Namespace, sweep) -> Path:
         raise OutputError("sweep needs a SCENARIO file (or --resume DIR)")
     scenario = load(args.scenario, args.overrides, args.allow_code)
     params = [sweep.parse_param(text) for text in args.params]
-    settings = sweep.settings_for(scenario, args.method, args.points, args.runs_per_point,
-                                  params, args.seed)  # fmt: skip
+    method, points = args.method, args.points
+    if args.design:
+        from sim.designfile import read_design
+
+        if params or method or points:
+            raise ScenarioError("--design lists the points: not with --param, --method or "
+                                "--points")  # fmt: skip
+        params = list(read_design(args.design))
+        method, points = "design", len(params[0].values)
+    settings = sweep.settings_for(scenario, method, points, args.runs_per_point, params,
+                                  args.seed)  # fmt: skip
     base = dump(scenario)
     sweep.check_keys(base, args.scenario, settings, args.allow_code)
     folder = prepare_output(args.out, scenario.name, prefix="sweep-")

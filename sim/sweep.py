@@ -42,7 +42,7 @@ from sim.scenario import (
 from sim.schema import Context
 from sim.sensitivity import DESIGN_KEY, sensitivity
 from sim.sweeppoints import concatenate, finished, point_file, read_point, record_outcomes
-from sim.sweepsettings import Settings, check, read_settings
+from sim.sweepsettings import Settings, check, listed_rows, read_settings
 
 
 def settings_for(scenario: Scenario, method=None, points=None, runs_per_point=None,
@@ -63,6 +63,9 @@ def settings_for(scenario: Scenario, method=None, points=None, runs_per_point=No
         raise ScenarioError(f"unknown sweep method {chosen.method!r} (one of {', '.join(METHODS)})")
     if chosen.method == "sobol" and chosen.points & (chosen.points - 1):
         raise ScenarioError(f"--points for sobol must be a power of 2, got {chosen.points}")
+    if chosen.method == "design" and not listed_rows(chosen.params):
+        raise ScenarioError("a design runs listed points: every parameter needs a list of "
+                            "values, all of one length (or use --design FILE)")  # fmt: skip
     for p in chosen.params:
         if chosen.method == "grid" and p.values is None and p.num is None:
             raise ScenarioError(f"{p.key}: a grid needs a list or low:high:num")
@@ -77,6 +80,8 @@ def design(s: Settings) -> np.ndarray:
     parameter i the ``n`` points A with column i taken from B, so P = n (d + 2).
     """
     d = len(s.params)
+    if s.method == "design":  # the listed points, row by row
+        return np.column_stack([np.asarray(p.values, dtype=float) for p in s.params])
     if s.method == "grid":
         axes = [p.values if p.values is not None else np.linspace(p.low, p.high, p.num)
                 for p in s.params]  # fmt: skip

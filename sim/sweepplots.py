@@ -33,6 +33,14 @@ def outcomes_of(results, chosen: list[str] | None) -> list[str]:
     return list(chosen) if chosen else recorded
 
 
+def _title(ax, points, name: str) -> None:
+    """The outcome's name and its spread across points: small panels autoscale, so a flat
+    outcome would otherwise look as variable as any other."""
+    y = np.asarray(points[name], float)
+    sd = float(np.nanstd(y)) if np.any(np.isfinite(y)) else float("nan")
+    ax.set_title(f"{name}\n(sd across points {sd:.3g})", fontsize="small")
+
+
 def _grid(plt, count: int, title: str, width=4.2, height=3.4):
     cols = min(COLS, count)
     rows = -(-count // cols)
@@ -65,7 +73,7 @@ def outcomes_vs_parameter(plt, results, chosen=None):
         if f"{name}_low" in points.dtype.names:
             ax.fill_between(x, points[f"{name}_low"][order], points[f"{name}_high"][order],
                             color=f"C{k % 10}", alpha=0.2)  # fmt: skip
-        ax.set_title(name, fontsize="medium")
+        _title(ax, points, name)
         ax.set_xlabel(key, fontsize="small")
     return fig
 
@@ -109,7 +117,7 @@ def heatmaps(plt, results, chosen=None):
         ax.set_xticks(range(len(cx)), [f"{v:.3g}" for v in cx], fontsize="x-small", rotation=45)
         ax.set_yticks(range(len(cy)), [f"{v:.3g}" for v in cy], fontsize="x-small")
         fig.colorbar(image, ax=ax)
-        ax.set_title(name, fontsize="medium")
+        _title(ax, points, name)
         ax.set_xlabel(kx.split(".", 1)[-1], fontsize="small")
         ax.set_ylabel(ky.split(".", 1)[-1], fontsize="small")
     return fig
@@ -128,7 +136,7 @@ def marginals(plt, results, chosen=None):
             rank = (np.arange(len(means)) + 0.5) / max(len(means), 1)
             ax.plot(rank, means, marker="o", ms=3, color=f"C{k % 10}",
                     label=key.split(".", 1)[-1])  # fmt: skip
-        ax.set_title(name, fontsize="medium")
+        _title(ax, points, name)
         ax.set_xlabel("parameter quantile", fontsize="small")
     axes[0].legend(fontsize="x-small")
     return fig

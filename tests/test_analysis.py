@@ -242,3 +242,25 @@ def test_sensitivity_from_runs_ranks_a_drawn_parameter_above_the_dummy(tmp_path,
     capsys.readouterr()
     assert main(["sensitivity", str(tmp_path / "a"), "--outcome", "nope"]) == 2
     assert "no outcome 'nope'" in capsys.readouterr().err
+
+
+def test_a_design_file_runs_exactly_its_points_and_resumes(small_path, tmp_path, capsys):
+    from sim.cli import main
+
+    design = tmp_path / "points.csv"
+    design.write_text("countries.A.face_cost,negotiation.cut\n0.1,80\n0.3,20\n0.1,80\n")
+    out = tmp_path / "s"
+    assert main(["sweep", str(small_path), "--design", str(design), "--runs-per-point", "20",
+                 "--quiet", "--out", str(out)]) == 0  # fmt: skip
+    rows = [r.split(",") for r in (out / "points.csv").read_text().splitlines()[1:]]
+    assert [(float(r[1]), float(r[2])) for r in rows] == [(0.1, 80), (0.3, 20), (0.1, 80)]
+    assert rows[0][3:] == rows[2][3:]  # the same point, the same random numbers
+    (out / "manifest.json").unlink()
+    assert main(["sweep", "--resume", str(out), "--quiet"]) == 0
+    design.write_text("countries.A.face_cost\nabc\n")
+    capsys.readouterr()
+    assert (
+        main(["sweep", str(small_path), "--design", str(design), "--out", str(tmp_path / "x")]) == 2
+    )
+    assert f"{design}:2: countries.A.face_cost: expected a number" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
