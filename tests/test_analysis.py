@@ -264,3 +264,30 @@ def test_a_design_file_runs_exactly_its_points_and_resumes(small_path, tmp_path,
     )
     assert f"{design}:2: countries.A.face_cost: expected a number" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+
+
+def test_scattered_sweeps_print_effects_sort_by_any_outcome_and_refuse_unknown_ones(
+        small_path, tmp_path, capsys):  # fmt: skip
+    from sim.cli import main
+
+    out = tmp_path / "s"
+    assert main(["sweep", str(small_path), "--method", "lhs", "--points", "8", "--quiet",
+                 "--runs-per-point", "20", "--param", "countries.A.face_cost=0:0.5",
+                 "--param", "negotiation.cut=[20, 80]", "--out", str(out)]) == 0  # fmt: skip
+    printed = capsys.readouterr().out
+    assert "per-parameter effect" in printed and "highest at point" in printed
+    assert main(["summarize", str(out), "--sort-by", "mean_final_tariff_A_B", "--ascending",
+                 "--format", "json"]) == 0  # fmt: skip
+    import json
+
+    top = json.loads(capsys.readouterr().out)["top_points"]
+    tariffs = [row["mean_final_tariff_A_B"] for row in top]
+    assert tariffs == sorted(tariffs)
+    assert main(["plot", str(out), "--out", str(tmp_path / "f"), "--outcome", "p_deal"]) == 0
+    assert {p.name for p in (tmp_path / "f").iterdir()} == {"heatmap.png"}
+    capsys.readouterr()
+    for command in (["summarize", str(out), "--outcome", "nope"],
+                    ["summarize", str(out), "--sort-by", "nope"],
+                    ["plot", str(out), "--outcome", "nope"]):  # fmt: skip
+        assert main(command) == 2
+        assert "no outcome 'nope' in points.csv" in capsys.readouterr().err
