@@ -16,12 +16,13 @@ from pathlib import Path
 
 from sim import __version__, interrupts
 from sim.cluster import executor_for
-from sim.results import OutputError, prepare_output, write_json_atomic
+from sim.results import OutputError, clean, prepare_output, write_json_atomic
 from sim.runner import (
     BlockError,
     Progress,
     default_workers,
     manifest_base,
+    output_bytes,
     recorded,
     run_to_folder,
 )
@@ -32,24 +33,36 @@ EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 ALLOW_CODE = "let the scenario name user functions (module:function); only for trusted files"
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+def _whole(text: str, low: int, what: str, high: int = 2**63 - 1) -> int:
+    """``text`` as a whole number in [low, high]; ``what`` names it in the message."""
+    text = text.strip()
+    # int() of thousands of digits is slow or refused; no count or seed needs 20 digits.
+    if len(text) > 20 or not text.lstrip("+-").isdigit():
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text[:24]!r}")
+    value = int(text)
+    if value < low:
+        raise argparse.ArgumentTypeError(f"{what} is {low} or more, got {value}")
+    if value > high:
+        raise argparse.ArgumentTypeError(f"{what} is at most {high}, got {value}")
     return value
+
+
+def _positive(text: str) -> int:
+    return _whole(text, 1, "a count")
 
 
 def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"a seed is 0 or more, got {value}")
-    return value
+    return _whole(text, 0, "a seed")
+
+
+def _run_number(text: str) -> int:
+    return _whole(text, 0, "a run number")
+
+
+def _say(exc: Exception) -> None:
+    """One ``tradewar: error:`` line per problem (a scenario may have several)."""
+    for line in str(exc).splitlines() or [""]:
+        print(f"tradewar: error: {line}", file=sys.stderr)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -123,7 +136,7 @@ def _folder_parsers(sub) -> None:
     """The commands that read a result folder: trace, summarize, plot."""
     trace = sub.add_parser("trace", help="re-simulate one run of a result folder, week by week")
     trace.add_argument("folder", help="a result folder written by tradewar run")
-    trace.add_argument("--run", type=_seed, required=True, help="run number (0-based)")
+    trace.add_argument("--run", type=_run_number, required=True, help="run number (0-based)")
     _common(trace, "--allow-code")
     trace.set_defaults(func=cmd_trace)
     summarize = sub.add_parser("summarize", help="the headline of a result folder, from its CSVs")
@@ -143,6 +156,9 @@ def _folder_parsers(sub) -> None:
                       help="a sweep's outcomes to draw (repeatable; default: all)")  # fmt: skip
     _common(plot, "--allow-code")
     plot.set_defaults(func=cmd_plot)
+    tidy = sub.add_parser("clean", help="remove the temporary files a killed run left in DIR")
+    tidy.add_argument("folder", help="a run or sweep folder")
+    tidy.set_defaults(func=cmd_clean)
 
 
 def _analysis_parsers(sub) -> None:
@@ -213,7 +229,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.seed is not None:
         overrides.append(f"seed={args.seed}")
     scenario = load(args.scenario, overrides, args.allow_code)
-    folder = prepare_output(args.out, scenario.name)
+    if args.plot:  # before any work: a missing extra is bad input, and nothing should run
+        from sim.plots import require_matplotlib
+
+        require_matplotlib()
+    folder = prepare_output(args.out, scenario.name, needed=output_bytes(scenario, args.steps))
     progress = Progress(scenario.runs, sys.stderr, not args.quiet, time.monotonic)
     command = shlex.join(["tradewar", *args.argv])
     if not args.quiet:
@@ -341,6 +361,15 @@ def cmd_plot(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_clean(args: argparse.Namespace) -> int:
+    removed = clean(args.folder)
+    for path, size in removed:
+        print(f"removed {path} ({size:,} bytes)")
+    freed = sum(size for _, size in removed)
+    print(f"{args.folder}: {len(removed)} temporary file(s) removed, {freed:,} bytes freed")
+    return EXIT_OK
+
+
 def cmd_summarize(args: argparse.Namespace) -> int:
     from sim.summarize import summarize
 
@@ -362,7 +391,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         try:
             s = load(path, args.overrides, args.allow_code)
         except ScenarioError as exc:
-            print(f"tradewar: error: {exc}", file=sys.stderr)
+            _say(exc)
             status = EXIT_USAGE
             continue
         print(
@@ -389,11 +418,11 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # argparse has printed usage or help
         return EXIT_USAGE if exc.code not in (0, None) else EXIT_OK
     args.argv = argv
-    restore = interrupts.terminate_as_interrupt()
+    restore = interrupts.stop_on_signal()
     try:
         return args.func(args)
     except (ScenarioError, OutputError) as exc:
-        print(f"tradewar: error: {exc}", file=sys.stderr)
+        _say(exc)
         return EXIT_USAGE
     except BlockError as exc:
         print(f"tradewar: error: {exc}", file=sys.stderr)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 
 from sim.distributions import short
+from sim.extras import require
 from sim.results import OutputError
 
 TIMEOUT_S = 10.0  # for a scheduler's answer, wherever it is
@@ -27,10 +28,7 @@ def executor_for(address: str | None, timeout: float | None = None):
         yield None, None
         return
     timeout = TIMEOUT_S if timeout is None else timeout
-    try:
-        from distributed import Client
-    except ImportError:
-        raise OutputError("--scheduler needs Dask: pip install 'tradewar[dist]'") from None
+    Client = require("distributed", "dist", "--scheduler needs Dask").Client  # noqa: N806
     _probe(address, timeout)
     try:
         client = Client(address, timeout=f"{timeout}s")

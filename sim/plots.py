@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from sim import columns as C
-from sim.results import OutputError, load
+from sim.extras import require
+from sim.results import OutputError, load, writing
 
 STATUS_COLORS = {"conflict": "#c0392b", "scheduled": "#f39c12", "talks": "#2980b9",
                  "truce": "#27ae60"}  # fmt: skip
@@ -24,11 +25,16 @@ class PlotError(OutputError):
     """Plots cannot be made (matplotlib is missing)."""
 
 
-def _pyplot():
+def require_matplotlib():
+    """matplotlib, or PlotError with the install hint (``run --plot`` asks before running)."""
     try:
-        import matplotlib
-    except ImportError:
-        raise PlotError("plots need matplotlib: pip install 'tradewar[plot]'") from None
+        return require("matplotlib", "plot", "plots need matplotlib")
+    except OutputError as exc:
+        raise PlotError(str(exc)) from None
+
+
+def _pyplot():
+    matplotlib = require_matplotlib()
     matplotlib.use("Agg")  # files only, never a window
     import matplotlib.pyplot as plt
 
@@ -49,7 +55,8 @@ def plot_folder(folder, out=None, warn=None, allow_code: bool = False,
     if not results.complete and warn is not None:
         warn(f"{results.folder}: incomplete ({results.problem}); its figures say so")
     out = Path(out) if out is not None else Path(folder) / "plots"
-    out.mkdir(parents=True, exist_ok=True)
+    with writing(out / "plots"):  # a file in the way, a read-only place
+        out.mkdir(parents=True, exist_ok=True)
     if results.kind == "sweep":
         from sim.sweepplots import SWEEP_FIGURES, outcomes_of
 
@@ -66,8 +73,11 @@ def plot_folder(folder, out=None, warn=None, allow_code: bool = False,
         if not results.complete:
             _banner(fig, results.problem)
         path = out / f"{name}.png"
-        fig.savefig(path, dpi=110, bbox_inches="tight")
-        plt.close(fig)
+        try:
+            with writing(path):
+                fig.savefig(path, dpi=110, bbox_inches="tight")
+        finally:
+            plt.close(fig)
         written.append(path)
     return written
 

@@ -14,10 +14,13 @@ Formatting is deterministic (``%.10g``), so the same runs give byte-identical fi
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
 import json
 import os
 import re
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -53,22 +56,77 @@ def csv_text(columns: dict[str, np.ndarray], digits: int = 10) -> str:
 
 
 class CsvStream:
-    """A CSV file written block by block: header once, then each block in one write."""
+    """A CSV file written block by block: header once, then each block in one write.
+
+    A write that fails (a full disk) is cut back off, so the file always ends on a whole block;
+    :func:`all_or_nothing` cuts several streams back to where a block began.
+    """
 
     def __init__(self, path: Path, digits: int = 10) -> None:
         self.path, self.digits = path, digits
-        self.handle = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115
+        with writing(path):
+            self.handle = open(path, "wb", buffering=0)  # noqa: SIM115
         self.header: list[str] | None = None
+        self.length = 0  # bytes of whole blocks on disk
 
     def write(self, columns: dict[str, np.ndarray]) -> None:
+        text = csv_text(columns, self.digits)
         if self.header is None:
-            self.header = list(columns)
-            self.handle.write(",".join(self.header) + "\n")
-        self.handle.write(csv_text(columns, self.digits))
-        self.handle.flush()
+            text = ",".join(columns) + "\n" + text
+        data = memoryview(text.encode("utf-8"))
+        start = self.length
+        with writing(self.path):
+            try:
+                while data:  # an unbuffered write may take only part of the bytes
+                    data = data[self.handle.write(data) :]
+            except OSError:
+                self.cut(start)
+                raise
+        self.header = self.header or list(columns)
+        self.length = start + len(text.encode("utf-8"))
+
+    def cut(self, length: int) -> None:
+        """Cut the file back to ``length`` bytes (the end of an earlier block)."""
+        with writing(self.path):
+            self.handle.truncate(length)
+            self.handle.seek(length)
+        self.length = length
+        if length == 0:
+            self.header = None
 
     def close(self) -> None:
         self.handle.close()
+
+
+@contextlib.contextmanager
+def all_or_nothing(streams):
+    """Each of ``streams`` gets the block whole, or none of it does (the block failed)."""
+    streams = list(streams)
+    marks = [stream.length for stream in streams]
+    try:
+        yield
+    except BaseException:
+        for stream, mark in zip(streams, marks, strict=True):
+            stream.cut(mark)
+        raise
+
+
+def write_problem(exc: OSError) -> str:
+    """A few words on why a write failed (a full disk named plainly)."""
+    if exc.errno == errno.ENOSPC:
+        return "no space left on device"
+    if exc.errno == errno.EDQUOT:
+        return "disk quota exceeded"
+    return exc.strerror or str(exc)
+
+
+@contextlib.contextmanager
+def writing(path: Path):
+    """Turn an OSError while writing ``path`` into an OutputError that names its folder."""
+    try:
+        yield
+    except OSError as exc:
+        raise OutputError(f"{path.parent}: {write_problem(exc)} (writing {path.name})") from None
 
 
 # --------------------------------------------------------------------------- folders
@@ -81,48 +139,125 @@ def safe_name(name: str) -> str:
 
 
 def prepare_output(
-    out: str | Path | None, name: str, root: str | Path = "results", prefix: str = ""
+    out: str | Path | None,
+    name: str,
+    root: str | Path = "results",
+    prefix: str = "",
+    needed: int = 0,
 ) -> Path:
-    """Create the result folder; never reuse one that already holds anything.
+    """Create the result folder and claim it; never reuse one that already holds anything.
+
+    The claim is an empty ``scenario.yaml`` created exclusively (the run writes the scenario
+    into it): of two commands given the same ``--out`` at once, exactly one gets the folder.
+    A reader sees a folder without a manifest, which it reports as incomplete.
+
+    Args:
+        needed: a rough lower bound of the bytes the command will write; refused up front when
+            the disk has clearly less free.
 
     Raises:
-        OutputError: ``out`` exists and is not empty, or cannot be created.
+        OutputError: ``out`` exists and is not empty, cannot be created or written, or the disk
+            is too full.
     """
-    if out is not None:
-        folder = Path(out)
-        if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-            raise OutputError(f"{folder}: exists and is not empty; refusing to overwrite results")
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise OutputError(f"{folder}: cannot create the result folder: {exc}") from None
-        return folder
-    stamp = prefix + dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    base = Path(root) / safe_name(name) / stamp
-    for k in range(1, 10_000):
-        folder = base if k == 1 else base.with_name(f"{stamp}-{k}")
-        try:
-            folder.mkdir(parents=True)  # not exist_ok: two runs in one second get two folders
-        except FileExistsError:
-            continue
-        except OSError as exc:
-            raise OutputError(f"{folder}: cannot create the result folder: {exc}") from None
-        return folder
+    target = Path(out) if out is not None else Path(root)
+    try:
+        check_space(target, needed)
+        if out is not None:
+            return _claim(Path(out))
+        stamp = prefix + dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        base = Path(root) / safe_name(name) / stamp
+        for k in range(1, 10_000):
+            folder = base if k == 1 else base.with_name(f"{stamp}-{k}")
+            try:
+                folder.mkdir(parents=True)  # not exist_ok: two runs in one second get two
+            except FileExistsError:
+                continue
+            return _claim(folder)
+    except OSError as exc:
+        raise OutputError(
+            f"{target}: cannot create the result folder: {write_problem(exc)}"
+        ) from None
     raise OutputError(f"{base}: 10,000 result folders this second; refusing to go on")
+
+
+CLAIM = "scenario.yaml"  # created empty and exclusively by prepare_output; filled by the run
+
+
+def _claim(folder: Path) -> Path:
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"{folder}: exists and is not a folder; refusing to overwrite it")
+    folder.mkdir(parents=True, exist_ok=True)
+    busy = OutputError(f"{folder}: exists and is not empty; refusing to overwrite results")
+    if any(folder.iterdir()):
+        raise busy
+    try:
+        with open(folder / CLAIM, "x", encoding="utf-8"):
+            pass
+    except FileExistsError:  # another command claimed it between the two lines above
+        raise busy from None
+    return folder
+
+
+def check_space(target: Path, needed: int) -> None:
+    """Refuse up front when the disk that will hold ``target`` has less than ``needed`` free."""
+    if needed <= 0:
+        return
+    place = target.absolute()
+    while not place.exists() and place != place.parent:
+        place = place.parent
+    free = shutil.disk_usage(place).free
+    if free < needed:
+        raise OutputError(
+            f"{target}: not enough disk space: this needs at least {needed / 1e6:,.0f} MB "
+            f"and {place} has {free / 1e6:,.0f} MB free"
+        )
 
 
 def write_columns(path: Path, columns: dict[str, np.ndarray]) -> None:
     """A whole CSV file (header and rows), written atomically."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(",".join(columns) + "\n" + csv_text(columns), encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(path, ",".join(columns) + "\n" + csv_text(columns))
 
 
 def write_json_atomic(path: Path, data: dict) -> None:
     """Write JSON so that a reader sees the old file or the new one, never half of one."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(path, json.dumps(data, indent=2, default=str) + "\n")
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` through ``NAME.tmp`` and rename it; the temporary file never stays."""
+    tmp = path.with_name(path.name + TMP_SUFFIX)
+    with writing(path):
+        try:
+            tmp.write_text(text, encoding="utf-8")
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+
+TMP_SUFFIX = ".tmp"  # every temporary file tradewar makes ends so; `tradewar clean` removes them
+
+
+def clean(folder: str | Path) -> list[tuple[Path, int]]:
+    """Remove tradewar's temporary files (``*.tmp``) left in a result folder by a killed run.
+
+    Returns each removed file with its size. Result files are never touched.
+
+    Raises:
+        OutputError: ``folder`` is not a tradewar result folder.
+    """
+    folder = Path(folder)
+    if not (folder / CLAIM).is_file():
+        raise OutputError(f"{folder}: not a tradewar result folder (no {CLAIM}); nothing removed")
+    removed = []
+    for path in sorted([*folder.glob("*" + TMP_SUFFIX), *folder.glob("*/*" + TMP_SUFFIX)]):
+        if path.is_file() and not path.is_symlink():
+            size = path.stat().st_size
+            try:
+                path.unlink()
+            except OSError as exc:
+                raise OutputError(f"{path}: cannot remove: {write_problem(exc)}") from None
+            removed.append((path, size))
+    return removed
 
 
 def step_columns(result, names: list[str], start: dt.date) -> dict:

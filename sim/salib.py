@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import importlib
 
+from sim.extras import install_hint
 from sim.scenario import ScenarioError
-
-INSTALL = "pip install 'tradewar[analysis]'"
 
 
 def module(name: str):
@@ -19,4 +18,6 @@ def module(name: str):
     try:
         return importlib.import_module(f"SALib.{name}")
     except ImportError:
-        raise ScenarioError(f"this needs SALib, in the analysis extra: {INSTALL}") from None
+        raise ScenarioError(
+            f"this needs SALib, in the analysis extra: {install_hint('analysis')}"
+        ) from None

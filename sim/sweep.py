@@ -141,12 +141,12 @@ def check_keys(base: str, source: str, s: Settings, allow_code: bool = False) ->
         error = None
         for v in dict.fromkeys(values[:, k]):
             try:
-                load_text(base, source, [f"{p.key}={float(v)!r}"], allow_code)
+                load_text(base, source, [f"{p.key}={float(v)!r}"], allow_code, "--param")
                 break
             except ScenarioError as exc:
                 error = exc
         else:
-            raise ScenarioError(f"--param {p.key}: {error}")
+            raise error
 
 
 # --------------------------------------------------------------------------- running

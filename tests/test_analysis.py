@@ -222,7 +222,7 @@ def test_morris_without_salib_is_a_clear_usage_error(small_path, tmp_path, capsy
         )
         == 2
     )
-    assert "pip install 'tradewar[analysis]'" in capsys.readouterr().err
+    assert 'pip install -e ".[analysis]"' in capsys.readouterr().err
     assert not (tmp_path / "m").exists()
 
 
