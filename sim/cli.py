@@ -130,13 +130,24 @@ def _app_parsers(sub) -> None:
     """The commands of the app extra: explore, report, and run's --report."""
     explore = sub.add_parser("explore", help="an interactive page: move a control, watch the "
                              "distribution of outcomes change (needs the app extra)")  # fmt: skip
-    explore.add_argument("target", nargs="?", default="scenarios/us_china_2025.yaml",
-                         metavar="SCENARIO|RESULT_DIR",
-                         help="scenario YAML file or result folder (default: %(default)s)")
-    explore.add_argument("--port", type=_port, default=5006,
-                         help="port to serve on (default: %(default)s; 0 for any free port)")
-    explore.add_argument("--host", default="127.0.0.1",
-                         help="address to serve on (default: %(default)s, this machine only)")
+    explore.add_argument(
+        "target",
+        nargs="?",
+        default="scenarios/us_china_2025.yaml",
+        metavar="SCENARIO|RESULT_DIR",
+        help="scenario YAML file or result folder (default: %(default)s)",
+    )
+    explore.add_argument(
+        "--port",
+        type=_port,
+        default=5006,
+        help="port to serve on (default: %(default)s; 0 for any free port)",
+    )
+    explore.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to serve on (default: %(default)s, this machine only)",
+    )
     explore.add_argument("--runs", type=_positive, help="runs per change (default: the file's)")
     _common(explore, "--allow-code")
     explore.set_defaults(func=cmd_explore)
@@ -145,8 +156,11 @@ def _app_parsers(sub) -> None:
     report.add_argument("folder", help="a run or sweep folder")
     report.add_argument("-o", "--out", help="the HTML file (default DIR/report.html)")
     report.set_defaults(func=cmd_report)
-    sub.choices["run"].add_argument("--report", action="store_true",
-                                    help="write DIR/report.html afterwards (needs the app extra)")
+    sub.choices["run"].add_argument(
+        "--report",
+        action="store_true",
+        help="write DIR/report.html afterwards (needs the app extra)",
+    )
 
 
 def cmd_explore(args: argparse.Namespace) -> int:

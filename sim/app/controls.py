@@ -53,7 +53,10 @@ class Control:
         else:
             reach = 2.0 * max(abs(v), 1.0)
             # no declared floor (a distribution's parameter): most are positive; keep it so
-            lo, hi = (max(v - reach, 0.0) if self.low == -math.inf and v >= 0 else v - reach), v + reach
+            lo, hi = (
+                (max(v - reach, 0.0) if self.low == -math.inf and v >= 0 else v - reach),
+                v + reach,
+            )
         lo, hi = max(lo, self.low), min(hi, self.high)
         if hi <= lo:
             hi = lo + 1.0
@@ -171,7 +174,7 @@ def _number(value, path: tuple, doc: str, low, high, integer: bool, out: dict) -
     if isinstance(value, Distribution):
         # The distribution's own parameters: their bounds are scipy's, checked on load.
         for name, v in value.params:
-            out[f"{key}.{name}"] = Control(f"{key}.{name}", "number", float(v),
-                                           f"{doc} (drawn per run: {value.name}, its {name})")  # fmt: skip
+            what = f"{doc} (drawn per run: {value.name}, its {name})"
+            out[f"{key}.{name}"] = Control(f"{key}.{name}", "number", float(v), what)
         return
     out[key] = Control(key, "number", float(value), doc, float(low), float(high), integer)

@@ -54,6 +54,7 @@ class Ensemble:
     channels: list[str] = field(default_factory=list)  # pressure channel names
     pressure: np.ndarray | None = None  # (weeks, countries, channels) mean contribution
     final_tariffs: dict[str, float] = field(default_factory=dict)  # "US on CN" -> median
+    approach_channels: list[str] = field(default_factory=list)  # every way to ask, sorted
 
     def dates(self) -> np.ndarray:
         """The date of each week, as datetime64 (what Bokeh draws on a datetime axis)."""
@@ -61,7 +62,8 @@ class Ensemble:
 
     def channel_shares(self) -> dict[str, float]:
         """Share of all runs whose first approach went through each channel."""
-        return {c: k / max(self.headline.runs, 1) for c, k in sorted(self.headline.channels.items())}
+        runs = max(self.headline.runs, 1)
+        return {c: self.headline.channels.get(c, 0) / runs for c in self.approach_channels}
 
 
 # --------------------------------------------------------------------------- simulating
@@ -118,7 +120,7 @@ class _Accumulator:
             self.names, self.s.start_date, self.s.horizon, runs, self.headline, fans,
             {k: v / max(runs, 1) for k, v in self.first.items()},
             {s: self.status[:, k] / relations for k, s in enumerate(STATUSES)},
-            self.channels, pressure, finals,
+            self.channels, pressure, finals, approach_channels(self.s),
         )  # fmt: skip
 
 
@@ -165,7 +167,11 @@ def from_folder(results: Results, s: Scenario) -> Ensemble:
             first[label] = np.bincount(w, minlength=weeks)[:weeks] / len(runs)
     channels, pressure = _steps_pressure(results.tables.get("steps"), names, weeks)
     return Ensemble(names, s.start_date, weeks, headline.runs, headline, fans, first, status,
-                    channels, pressure, finals)  # fmt: skip
+                    channels, pressure, finals, approach_channels(s))  # fmt: skip
+
+
+def approach_channels(s: Scenario) -> list[str]:
+    return sorted({name for c in s.countries for name in c.channels})
 
 
 def _summary_parts(summary, names: list[str], weeks: int):

@@ -18,6 +18,7 @@ from bokeh.transform import dodge
 from sim.app.ensemble import TARIFF_SERIES, Ensemble
 from sim.negotiation import STATUSES
 from sim.plots import STATUS_COLORS
+from sim.report import wilson
 from sim.weekly import PERCENTILES
 
 WIDTH, HEIGHT = 560, 290
@@ -45,7 +46,7 @@ class Figures:
         self.figures: list = []
         self.pairs = list(mod.fans)
         self.labels = [x for x in mod.headline.labels if x != "none"]
-        self.channels = sorted(mod.headline.channels) or ["public"]
+        self.channels = mod.approach_channels
         for pair in self.pairs:
             self.figures.append(self._fan(pair))
         self.figures += [self._first_week(), self._first_channel(), self._status()]
@@ -226,8 +227,11 @@ def headline_html(mod: Ensemble, base: Ensemble | None = None) -> str:
     """The headline numbers as an HTML table: estimate [95% interval] (and baseline, change)."""
     head = ["", "this scenario"] + (["baseline", "change"] if base is not None else [])
     rows = []
+    mine = {r[0]: r[1:] for r in mod.headline.rows()}
     base_rows = {r[0]: r for r in base.headline.rows()} if base is not None else {}
-    for label, p, lo, hi in mod.headline.rows():
+    for label in dict.fromkeys([*base_rows, *mine]):
+        # a channel no run used this time is a share of 0, not a missing row
+        p, lo, hi = mine.get(label) or wilson(0, mod.runs)
         rows.append(_row(label, _cell(p, lo, hi), base_rows.get(label), p, 3))
     base_means = {r[0]: r for r in base.headline.means()} if base is not None else {}
     for key, m, lo, hi in mod.headline.means():

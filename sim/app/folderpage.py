@@ -55,8 +55,15 @@ class FolderPage:
         if self.ensemble is not None:
             parts += self._run_parts()
         else:
-            parts += [sweep_view(r), Div(text=sweep_html(self.folder), width=1000,
-                                         stylesheets=[table_style()], css_classes=["sweep"])]
+            parts += [
+                sweep_view(r),
+                Div(
+                    text=sweep_html(self.folder),
+                    width=1000,
+                    stylesheets=[table_style()],
+                    css_classes=["sweep"],
+                ),
+            ]
         parts.append(Div(text=provenance_html(r.manifest), stylesheets=[table_style()],
                          width=900))  # fmt: skip
         doc.add_root(column(*parts))
@@ -80,15 +87,27 @@ def sweep_view(results: Results):
     fig = figure(width=700, height=380, tools="pan,wheel_zoom,box_zoom,reset,save")
     fig.scatter("x", "y", source=src, size=7)
     fig.add_layout(Whisker(base="x", lower="low", upper="high", source=src))
-    fig.add_tools(HoverTool(tooltips=[("point", "@point"), ("x", "@x{0.000}"),
-                                      ("value", "@y{0.000} [@low{0.000}, @high{0.000}]")]))
+    fig.add_tools(
+        HoverTool(
+            tooltips=[
+                ("point", "@point"),
+                ("x", "@x{0.000}"),
+                ("value", "@y{0.000} [@low{0.000}, @high{0.000}]"),
+            ]
+        )
+    )
     fig.y_range.start, fig.y_range.end = 0, 1
     x = Select(title="swept parameter", options=params, value=params[0], width=340)
     y = Select(title="outcome", options=outcomes, value=outcomes[0], width=240)
 
     def refill(*_):
-        src.data = {"x": points[x.value], "y": points[y.value], "low": points[f"{y.value}_low"],
-                    "high": points[f"{y.value}_high"], "point": points["point"].astype(np.int64)}
+        src.data = {
+            "x": points[x.value],
+            "y": points[y.value],
+            "low": points[f"{y.value}_low"],
+            "high": points[f"{y.value}_high"],
+            "point": points["point"].astype(np.int64),
+        }
         fig.title.text = f"{y.value} against {x.value} (whiskers: 95% intervals)"
         fig.xaxis.axis_label = x.value
 

@@ -21,7 +21,7 @@ def table_style() -> InlineStyleSheet:
 
 
 def css_name(key: str) -> str:
-    """A dotted key as a CSS class name (``countries.US.face_cost`` -> ``countries-US-face_cost``)."""
+    """A dotted key as a CSS class name (dots and other signs become dashes)."""
     return re.sub(r"[^A-Za-z0-9_-]", "-", key)
 
 

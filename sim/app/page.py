@@ -16,8 +16,19 @@ from functools import partial
 from pathlib import Path
 
 from bokeh.layouts import column, row
-from bokeh.models import (AutocompleteInput, Button, ColumnDataSource, CustomJS, Div, HelpButton,
-                          PreText, Select, Slider, Spinner, TextInput, Tooltip)  # fmt: skip
+from bokeh.models import (
+    AutocompleteInput,
+    Button,
+    ColumnDataSource,
+    CustomJS,
+    Div,
+    HelpButton,
+    PreText,
+    Select,
+    Slider,
+    TextInput,
+    Tooltip,
+)
 
 from sim.app import ensemble, story
 from sim.app.controls import Control, controls, default_keys, format_value
@@ -115,8 +126,8 @@ class Session:
         controls = column(Div(text=f"<b>{live.base.name}</b>: {live.runs} runs per change"),
                           reset, self.search, self.free, self.free_error, self.column,
                           width=340)  # fmt: skip
-        numbers = column(row(self.status, cancel), self.headline,
-                         Div(text="<b>What reproduces this</b>"), self.command, download)  # fmt: skip
+        title = Div(text="<b>What reproduces this</b>")
+        numbers = column(row(self.status, cancel), self.headline, title, self.command, download)
         body = column(numbers, figure_grid(self.figures.figures), self.story.layout)
         self.doc.add_root(row(controls, body))
         self.doc.title = f"tradewar explore: {live.base.name}"
@@ -140,10 +151,18 @@ class Session:
                                  css_classes=[f"err-{css_name(c.key)}"])  # fmt: skip
         return column(row(widget, help_), self.errors[c.key])
 
-    def add_control(self, key: str) -> None:
-        key = key.strip()
-        if key in self.live.controls and key not in self.widgets:
-            self.column.children = [*self.column.children, self._control(self.live.controls[key])]
+    def add_control(self, text: str) -> None:
+        """Show the control of the key ``text`` names (exactly, or as its only match)."""
+        text = text.strip()
+        found = [text] if text in self.live.controls else [
+            k for k in self.live.controls if text.lower() in k.lower()]  # fmt: skip
+        if not text or len(found) != 1:
+            self.free_error.text = f"{len(found)} keys match {text!r}; pick one" if text else ""
+            return
+        self.free_error.text = ""
+        if found[0] not in self.widgets:
+            control = self._control(self.live.controls[found[0]])
+            self.column.children = [control, *self.column.children]
 
     # ------------------------------------------------------------------ changes
 
