@@ -100,7 +100,7 @@ def sweep_view(results: Results):
     x = Select(title="swept parameter", options=params, value=params[0], width=340)
     y = Select(title="outcome", options=outcomes, value=outcomes[0], width=240)
 
-    def refill(*_):
+    def refill() -> None:
         src.data = {
             "x": points[x.value],
             "y": points[y.value],
@@ -111,7 +111,7 @@ def sweep_view(results: Results):
         fig.title.text = f"{y.value} against {x.value} (whiskers: 95% intervals)"
         fig.xaxis.axis_label = x.value
 
-    x.on_change("value", refill)
-    y.on_change("value", refill)
+    x.on_change("value", lambda attr, old, new: refill())
+    y.on_change("value", lambda attr, old, new: refill())
     refill()
     return column(row(x, y), fig)
