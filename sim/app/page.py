@@ -113,7 +113,9 @@ class Session:
         self.free = TextInput(title="or set KEY=VALUE (YAML, e.g. a distribution)", width=320,
                               css_classes=["free-set"])  # fmt: skip
         self.free.on_change("value", lambda attr, old, new: self.set_text(new))
-        self.free_error = Div(text="", styles={"color": "#b00000"}, width=320)
+        self.free_error = Div(
+            text="", styles={"color": "#b00000"}, width=320, css_classes=["free-error"]
+        )
         self.column = column(*[self._control(live.controls[k]) for k in live.shown])
         self.headline = Div(text=headline_html(live.baseline, live.baseline),
                             css_classes=["headline"], width=620,
