@@ -29,8 +29,8 @@ from sim.app.controls import controls  # noqa: E402
 from sim.cli import main  # noqa: E402
 from sim.scenario import load, load_text  # noqa: E402
 
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]  # fmt: skip
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-sync",
+        "--disable-component-update", "--no-first-run", "--disable-quic"]  # fmt: skip
 US_CHINA = SCENARIOS / "us_china_2025.yaml"
 WAIT = 60_000  # ms: generous "did not hang" bounds, with both cores busy
 FACE = "countries.US.face_cost"
@@ -39,8 +39,8 @@ FACE = "countries.US.face_cost"
 class Explorer:
     """``python -m sim explore TARGET --port 0`` in a subprocess, and the address it printed."""
 
-    def __init__(self, target: Path, *extra: str) -> None:
-        self.err = open(target.parent / f"{target.stem}-explore-stderr.txt", "w")  # noqa: SIM115
+    def __init__(self, target: Path, logs: Path, *extra: str) -> None:
+        self.err = open(logs / "explore-stderr.txt", "w")  # noqa: SIM115
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "sim", "explore", str(target), "--port", "0", *extra],
             stdout=subprocess.PIPE, stderr=self.err, text=True, cwd=ROOT,
@@ -71,9 +71,8 @@ class Explorer:
 
 @pytest.fixture(scope="module")
 def explorer(tmp_path_factory):
-    copy = tmp_path_factory.mktemp("explore") / "us_china_2025.yaml"
-    shutil.copy(US_CHINA, copy)
-    server = Explorer(copy)
+    # relative to the checkout, as a user would type it (and as the README screenshot shows it)
+    server = Explorer(US_CHINA.relative_to(ROOT), tmp_path_factory.mktemp("explore"))
     yield server.url
     server.stop()
 
@@ -159,7 +158,7 @@ def test_raising_the_us_face_cost_lowers_p_us_first(page, tmp_path):
     assert us < base - 0.1 and cn > cn_base  # baseline and change side by side
     end = controls(load(US_CHINA))[FACE].window()[1]
     command = page.text("command")
-    assert command.startswith("tradewar run ") and command.endswith(f" --set {FACE}={end:g}")
+    assert command == f"tradewar run scenarios/us_china_2025.yaml --set {FACE}={end:g}"
     page.page.screenshot(path=tmp_path / "changed.png")
     if os.environ.get("TRADEWAR_SCREENSHOT"):
         page.page.screenshot(path=os.environ["TRADEWAR_SCREENSHOT"],
@@ -202,7 +201,7 @@ def test_one_runs_story_is_the_trace_text(page, tmp_path):
 def test_a_long_resimulation_shows_progress_and_cancels(browser, tmp_path):
     path = tmp_path / "small.yaml"
     path.write_text(SMALL, encoding="utf-8")
-    server = Explorer(path, "--runs", "12800")  # 200 blocks of 64
+    server = Explorer(path, tmp_path, "--runs", "3200")  # 50 blocks of 64
     url = server.url
     try:
         page = Watched(browser, (url, url.replace("http", "ws"), "data:", "blob:"))
@@ -212,7 +211,7 @@ def test_a_long_resimulation_shows_progress_and_cancels(browser, tmp_path):
         box.fill("countries.A.face_cost=0.5")
         box.press("Enter")
         status = page.page.locator(".status .bk-clearfix")
-        sync_api.expect(status).to_contain_text(re.compile(r"simulating: [\d,]+ of 12,800 runs"))
+        sync_api.expect(status).to_contain_text(re.compile(r"simulating: [\d,]+ of 3,200 runs"))
         page.page.locator(".cancel button").click()
         sync_api.expect(status).to_contain_text("cancelled")
         page.page.wait_for_timeout(1500)  # a cancelled job must not overwrite the page later
@@ -246,7 +245,7 @@ def test_explorer_on_a_result_folder_shows_its_figures(browser, tmp_path):
     assert main(["run", str(path), "--runs", "64", "--workers", "1", "--quiet",
                  "--out", str(out)]) == 0  # fmt: skip
     (out / "manifest.json").unlink()  # incomplete: it opens, with a banner
-    server = Explorer(out)
+    server = Explorer(out, tmp_path)
     url = server.url
     try:
         page = Watched(browser, (url, url.replace("http", "ws"), "data:", "blob:"))

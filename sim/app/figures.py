@@ -21,7 +21,7 @@ from sim.plots import STATUS_COLORS
 from sim.report import wilson
 from sim.weekly import PERCENTILES
 
-WIDTH, HEIGHT = 560, 290
+WIDTH, HEIGHT = 500, 290
 BASE = "#555555"  # the baseline's colour: grey, dashed, drawn over the modified scenario
 TOOLS = "pan,wheel_zoom,box_zoom,reset,save"
 

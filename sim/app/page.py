@@ -230,7 +230,8 @@ class Session:
         self.figures.update(result, self.live.baseline)
         self.headline.text = headline_html(result, self.live.baseline)
         which = f"{len(self.changes)} change(s)" if self.changes else "the file's own values"
-        self.status.text = f"updated in {time.perf_counter() - began:.2f} s: {which}"
+        seconds = time.perf_counter() - began
+        self.status.text = f"updated in {seconds:.2f} s (update {gen}): {which}"
 
     def cancel(self) -> None:
         if self.cancelled_gen != self.generation:

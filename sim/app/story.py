@@ -63,8 +63,10 @@ class StoryPanel:
                            css_classes=["story-run"])  # fmt: skip
         button = Button(label="Tell this run's story", css_classes=["story-button"], width=180)
         button.on_click(self.show)
-        self.text = PreText(text="pick a run and press the button", width=620, height=340,
-                            css_classes=["story"])  # fmt: skip
+        self.text = PreText(
+            text="pick a run and press the button", width=680, height=340,
+            styles={"overflow": "auto"}, css_classes=["story"],
+        )  # fmt: skip
         self.source = ColumnDataSource({"xs": [], "ys": [], "label": [], "color": []})
         fig = figure(title="This run, week by week", width=520, height=340,
                      x_axis_type="datetime", tools="pan,wheel_zoom,reset,save")  # fmt: skip
