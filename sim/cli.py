@@ -178,8 +178,8 @@ def cmd_explore(args: argparse.Namespace) -> int:
               "simulations on this machine; there is no login", file=sys.stderr)  # fmt: skip
 
     def progress(done: int, total: int) -> None:
-        if total > done:
-            print(f"\rtradewar: baseline: {done:,}/{total:,} runs", end="", file=sys.stderr)
+        end = "\n" if done == total else ""
+        print(f"\rtradewar: baseline: {done:,}/{total:,} runs", end=end, file=sys.stderr)
 
     page = make_page(target, args.runs, args.allow_code, progress)
 

@@ -152,8 +152,13 @@ def test_live_page_validates_and_reproduces(tmp_path):
                                          "negotiation.deal_rule=nash"]))  # fmt: skip
         session.set_text("negotiation.deal_rule=fair")
         assert "is not one of" in session.free_error.text
+        session.set_text("countries.A.face_cost=<b>")
+        assert "&lt;b&gt;" in session.free_error.text  # the page shows it as text, not HTML
         session.cancel()
         assert session.status.text.startswith("cancelled")
+        session.reset()
+        assert session.changes == {} and session.command.text.endswith("--runs 100")
+        assert session.yaml.data["text"][0] == dump(live.base)
     finally:
         live.close()
 

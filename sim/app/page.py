@@ -9,6 +9,7 @@ change or the Cancel button cancels the one in flight between blocks.
 
 from __future__ import annotations
 
+import html
 import shlex
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -159,7 +160,9 @@ class Session:
         found = [text] if text in self.live.controls else [
             k for k in self.live.controls if text.lower() in k.lower()]  # fmt: skip
         if not text or len(found) != 1:
-            self.free_error.text = f"{len(found)} keys match {text!r}; pick one" if text else ""
+            self.free_error.text = (
+                html.escape(f"{len(found)} keys match {text!r}; pick one") if text else ""
+            )
             return
         self.free_error.text = ""
         if found[0] not in self.widgets:
@@ -187,15 +190,26 @@ class Session:
         try:
             scenario = self.live.scenario(changes)
         except ScenarioError as exc:
-            error.text = str(exc)
-            self.status.text = f"invalid value for {key}: not simulated"
+            error.text = html.escape(str(exc))  # a Div shows HTML: the message is text
+            self.status.text = html.escape(f"invalid value for {key}: not simulated")
             return
         for div in (*self.errors.values(), self.free_error):
             div.text = ""
         self.changes, self.scenario = changes, scenario
+        self._sync_slider(key, value)
         self.command.text = self.live.command(changes)
         self.yaml.data = {"text": [dump(scenario)], "name": [self._yaml_name()]}
         self.resimulate()
+
+    def _sync_slider(self, key: str, value) -> None:
+        """A value typed as KEY=VALUE moves the key's slider too, when it fits (no callback)."""
+        slider = self.widgets.get(key)
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            return
+        if isinstance(slider, Slider) and slider.start <= number <= slider.end:
+            slider.value = number
 
     def resimulate(self) -> None:
         self.generation += 1
