@@ -240,7 +240,7 @@ def headline_html(mod: Ensemble, base: Ensemble | None = None) -> str:
     for key, (median, n) in mod.headline.medians().items():
         other = base_med.get(key, (np.nan, 0))[0]
         rows.append(_row(f"median week of {key}", f"{median:g} <small>({n} runs)</small>",
-                         (key, other, other, other), median, 1))  # fmt: skip
+                         (key, other, other, other), median, 0))  # fmt: skip
     for key, value in mod.final_tariffs.items():
         other = base.final_tariffs.get(key, np.nan) if base is not None else np.nan
         rows.append(_row(f"median final tariff {key} (%)", f"{value:.1f}",
@@ -254,13 +254,15 @@ def headline_html(mod: Ensemble, base: Ensemble | None = None) -> str:
 
 
 def _row(label: str, cell: str, base_row, value: float, digits: int) -> list[str]:
+    """A table row; ``digits`` 0 prints numbers as they are (median weeks: 12, 12.5)."""
     if base_row is None:
         return [html.escape(label), cell, "-", "-"]
     _, b, blo, bhi = base_row
+    spec = "g" if digits == 0 else f".{digits}f"
     shown = _cell(b, blo, bhi, digits) if blo != b or bhi != b else (
-        "-" if np.isnan(b) else f"{b:.{digits}f}")  # fmt: skip
+        "-" if np.isnan(b) else format(b, spec))  # fmt: skip
     diff = value - b
-    change = "-" if np.isnan(diff) else f"{diff:+.{digits}f}"
+    change = "-" if np.isnan(diff) else format(diff, "+" + spec)
     if not np.isnan(diff) and abs(diff) > 0:
         change = f"<b>{change}</b>"
     return [html.escape(label), cell, shown, change]
