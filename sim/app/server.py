@@ -79,8 +79,11 @@ def serve(page: Callable, host: str, port: int, ready: Callable[[str], None]) ->
 
     port = free_port(host, port)
     shown = f"[{host}]" if ":" in host else host
-    origins = [f"{shown}:{port}"] + ([f"localhost:{port}", f"127.0.0.1:{port}"]
-                                     if is_loopback(host) else [])  # fmt: skip
+    origins = [f"{shown}:{port}"]
+    if is_loopback(host):
+        origins += [f"localhost:{port}", f"127.0.0.1:{port}"]
+    elif host in ("0.0.0.0", "::"):  # every address of this machine: reached by any name
+        origins = [f"*:{port}"]
     loop = IOLoop.current()
     try:
         server = Server({"/": Application(FunctionHandler(page))}, io_loop=loop, address=host,
