@@ -198,7 +198,7 @@ def test_one_runs_story_is_the_trace_text(page, tmp_path):
     page.clean()
 
 
-def test_a_long_resimulation_shows_progress_and_cancels(browser, tmp_path):
+def test_a_long_resimulation_shows_progress_and_is_cancelled(browser, tmp_path):
     path = tmp_path / "small.yaml"
     path.write_text(SMALL, encoding="utf-8")
     server = Explorer(path, tmp_path, "--runs", "3200")  # 50 blocks of 64
@@ -216,6 +216,11 @@ def test_a_long_resimulation_shows_progress_and_cancels(browser, tmp_path):
         sync_api.expect(status).to_contain_text("cancelled")
         page.page.wait_for_timeout(1500)  # a cancelled job must not overwrite the page later
         assert page.text("status").startswith("cancelled")
+        for value in ("0.3", "0.2"):  # the second change cancels the first one in flight
+            box.fill(f"countries.A.face_cost={value}")
+            box.press("Enter")
+        sync_api.expect(status).to_contain_text("(update 3)", timeout=2 * WAIT)
+        assert page.text("command").endswith("--runs 3200 --set countries.A.face_cost=0.2")
         page.clean()
     finally:
         server.stop()
