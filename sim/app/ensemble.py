@@ -12,6 +12,7 @@ without simulating. No web library is needed here.
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -192,8 +193,10 @@ def _summary_parts(summary, names: list[str], weeks: int):
                 fans[(a, b)] = {"effective": pct}
                 finals[f"{a} on {b}"] = float(pct[PERCENTILES.index(50), -1])
     # each relation is counted once from either side: the mean over countries is the share
-    status = {k: np.nanmean([series(c, f"share_{k}", "mean") for c in names], axis=0)
-              for k in STATUSES}  # fmt: skip
+    with warnings.catch_warnings():  # a torn file may lack some weeks: NaN there, no warning
+        warnings.simplefilter("ignore", RuntimeWarning)
+        status = {k: np.nanmean([series(c, f"share_{k}", "mean") for c in names], axis=0)
+                  for k in STATUSES}  # fmt: skip
     return fans, finals, status
 
 
