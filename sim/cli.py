@@ -1,4 +1,4 @@
-"""The ``tradewar`` command line: run, sweep, summarize, plot, trace, validate.
+"""The ``tradewar`` command line: run, sweep, summarize, plot, trace, validate, explore, report.
 
 Exit codes: 0 success, 1 internal error, 2 bad input or usage, 130 interrupted. Every error a
 user can cause is one line on stderr naming the file, line and key; no traceback.
