@@ -172,6 +172,8 @@ def cmd_explore(args: argparse.Namespace) -> int:
     target = Path(args.target)
     if not target.exists():
         raise OutputError(f"{target}: no such scenario file or result folder")
+    if target.is_dir() and args.runs is not None:
+        raise OutputError(f"{target}: --runs is for a scenario; a result folder shows its own runs")
     free_port(args.host, args.port)  # a port in use is said before any simulating
     if not is_loopback(args.host):
         print(f"tradewar: warning: serving on {args.host}: anyone who can reach it can run "

@@ -305,3 +305,5 @@ def test_explore_bad_scenario_or_missing_target(tmp_path, capsys):
     assert "countries.US.face_cost: expected a number" in capsys.readouterr().err
     assert main(["explore", str(tmp_path / "nothing.yaml"), "--port", "0"]) == 2
     assert "no such scenario file or result folder" in capsys.readouterr().err
+    assert main(["explore", str(tmp_path), "--port", "0", "--runs", "10"]) == 2
+    assert "--runs is for a scenario; a result folder shows its own runs" in capsys.readouterr().err
