@@ -307,3 +307,15 @@ def test_explore_bad_scenario_or_missing_target(tmp_path, capsys):
     assert "no such scenario file or result folder" in capsys.readouterr().err
     assert main(["explore", str(tmp_path), "--port", "0", "--runs", "10"]) == 2
     assert "--runs is for a scenario; a result folder shows its own runs" in capsys.readouterr().err
+
+
+def test_a_block_without_events_is_the_same_block(folders):
+    from sim.runner import simulate_block
+
+    s = load(folders["scenario"])
+    full, lean = simulate_block(s, 1), simulate_block(s, 1, with_events=False)
+    assert lean.events == {} and len(full.events["run"]) > 0
+    for key, value in full.trajectory.items():
+        np.testing.assert_array_equal(value, lean.trajectory[key])
+    for key, value in full.outcomes.items():
+        np.testing.assert_array_equal(value, lean.outcomes[key])

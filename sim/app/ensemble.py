@@ -139,7 +139,7 @@ def simulate(
     for block in range(block_count(s.runs, s.block_size)):
         if cancelled is not None and cancelled():
             raise Cancelled
-        acc.add(simulate_block(s, block, detail=True))
+        acc.add(simulate_block(s, block, detail=True, with_events=False))
         if progress is not None:
             progress(acc.headline.runs, s.runs)
     return acc.finish()
