@@ -261,3 +261,22 @@ def test_explorer_on_a_result_folder_shows_its_figures(browser, tmp_path):
         page.clean()
     finally:
         server.stop()
+
+
+def test_explorer_on_a_sweep_folder_draws_outcomes_against_a_parameter(browser, tmp_path):
+    path = tmp_path / "small.yaml"
+    path.write_text(SMALL, encoding="utf-8")
+    out = tmp_path / "sweep"
+    assert main(["sweep", str(path), "--method", "lhs", "--points", "5", "--runs-per-point",
+                 "20", "--quiet", "--workers", "1", "--param", "countries.A.face_cost=0:0.4",
+                 "--out", str(out)]) == 0  # fmt: skip
+    server = Explorer(out, tmp_path)
+    try:
+        page = Watched(browser, (server.url, server.url.replace("http", "ws"), "data:", "blob:"))
+        page.page.goto(server.url)
+        sync_api.expect(page.page.locator(".bk-Figure")).to_have_count(1)
+        assert "Top points by P(deal)" in page.text("sweep")
+        assert "countries.A.face_cost" in page.text("sweep")
+        page.clean()
+    finally:
+        server.stop()
