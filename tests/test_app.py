@@ -154,7 +154,7 @@ def test_live_page_validates_and_reproduces(tmp_path):
         assert "is not one of" in session.free_error.text
         session.set_text("countries.A.face_cost=<b>")
         assert "&lt;b&gt;" in session.free_error.text  # the page shows it as text, not HTML
-        session.cancel()
+        session.cancel()  # the last change's job is in flight (never shown: no server here)
         assert session.status.text.startswith("cancelled")
         session.reset()
         assert session.changes == {} and session.command.text.endswith("--runs 100")

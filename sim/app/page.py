@@ -88,7 +88,9 @@ class Session:
     def __init__(self, live: Live, doc) -> None:
         self.live, self.doc = live, doc
         self.changes: dict[str, object] = {}
-        self.generation, self.cancelled_gen = 0, -1
+        # each change is a generation; a job whose generation is no longer the newest, or was
+        # cancelled, stops at its next block and is never shown
+        self.generation, self.cancelled_gen, self.shown_gen = 0, -1, 0
         self.scenario = live.base
         self.widgets: dict[str, object] = {}
         self.errors: dict[str, Div] = {}
@@ -227,6 +229,9 @@ class Session:
                 result = ensemble.simulate(scenario, progress, lambda: self._stale(gen))
             except ensemble.Cancelled:
                 return
+            except Exception as exc:  # a bug or an extreme value: say so on the page
+                self.doc.add_next_tick_callback(partial(self._failed, gen, exc))
+                return
             self.doc.add_next_tick_callback(partial(self._show, gen, result, began))
 
         self.live.worker.submit(job)
@@ -241,14 +246,21 @@ class Session:
     def _show(self, gen: int, result, began: float) -> None:
         if self._stale(gen):
             return
+        self.shown_gen = gen
         self.figures.update(result, self.live.baseline)
         self.headline.text = headline_html(result, self.live.baseline)
         which = f"{len(self.changes)} change(s)" if self.changes else "the file's own values"
         seconds = time.perf_counter() - began
         self.status.text = f"updated in {seconds:.2f} s (update {gen}): {which}"
 
+    def _failed(self, gen: int, exc: Exception) -> None:
+        if not self._stale(gen):
+            self.shown_gen = gen
+            self.status.text = html.escape(f"simulation failed: {type(exc).__name__}: {exc}")
+
     def cancel(self) -> None:
-        if self.cancelled_gen != self.generation:
+        """Stop the simulation in flight, if there is one."""
+        if self.shown_gen != self.generation and self.cancelled_gen != self.generation:
             self.cancelled_gen = self.generation
             self.status.text = "cancelled: the figures show the last finished simulation"
 
