@@ -33,6 +33,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
         "--disable-component-update", "--no-first-run", "--disable-quic"]  # fmt: skip
 US_CHINA = SCENARIOS / "us_china_2025.yaml"
 WAIT = 60_000  # ms: generous "did not hang" bounds, with both cores busy
+sync_api.expect.set_options(timeout=WAIT)
 FACE = "countries.US.face_cost"
 
 
@@ -201,26 +202,30 @@ def test_one_runs_story_is_the_trace_text(page, tmp_path):
 def test_a_long_resimulation_shows_progress_and_is_cancelled(browser, tmp_path):
     path = tmp_path / "small.yaml"
     path.write_text(SMALL, encoding="utf-8")
-    server = Explorer(path, tmp_path, "--runs", "3200")  # 50 blocks of 64
+    server = Explorer(path, tmp_path, "--runs", "640")  # 10 blocks of 64
     url = server.url
     try:
         page = Watched(browser, (url, url.replace("http", "ws"), "data:", "blob:"))
         page.page.goto(url)
         page.page.locator(".headline table").wait_for()
         box = page.page.locator(".free-set input")
-        box.fill("countries.A.face_cost=0.5")
-        box.press("Enter")
         status = page.page.locator(".status .bk-clearfix")
-        sync_api.expect(status).to_contain_text(re.compile(r"simulating: [\d,]+ of 3,200 runs"))
+
+        def enter(text: str) -> None:
+            box.fill(text)
+            box.press("Enter")
+
+        enter("horizon=1000")  # 50 times the file's 20 weeks: a long re-simulation
+        sync_api.expect(status).to_contain_text(re.compile(r"simulating: [\d,]+ of 640 runs"))
         page.page.locator(".cancel button").click()
         sync_api.expect(status).to_contain_text("cancelled")
         page.page.wait_for_timeout(1500)  # a cancelled job must not overwrite the page later
         assert page.text("status").startswith("cancelled")
-        for value in ("0.3", "0.2"):  # the second change cancels the first one in flight
-            box.fill(f"countries.A.face_cost={value}")
-            box.press("Enter")
-        sync_api.expect(status).to_contain_text("(update 3)", timeout=2 * WAIT)
-        assert page.text("command").endswith("--runs 3200 --set countries.A.face_cost=0.2")
+        enter("horizon=20")  # the file's value: the baseline, at once (update 2)
+        enter("countries.A.face_cost=0.3")  # update 3, cancelled by update 4 if still running
+        enter("countries.A.face_cost=0.2")
+        sync_api.expect(status).to_contain_text("(update 4)")
+        assert page.text("command").endswith("--runs 640 --set countries.A.face_cost=0.2")
         page.clean()
     finally:
         server.stop()

@@ -282,6 +282,8 @@ class Session:
 
 
 def _same(original, value) -> bool:
-    if isinstance(original, str) or isinstance(value, str):
+    """Whether a control's new value is its file value (typed text ``20`` is the number 20)."""
+    try:
+        return float(original) == float(value)
+    except (TypeError, ValueError):
         return str(original) == str(value)
-    return float(original) == float(value)
