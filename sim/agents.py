@@ -118,6 +118,55 @@ class CountryAgent(mesa.Agent):
         picked = (u[:, :, None] >= np.cumsum(p, axis=2)).sum(axis=2)
         return np.where(picked < p.shape[2], picked, -1)
 
+    def face_price(self, share: np.ndarray) -> np.ndarray:
+        """The anxiety a side feels on showing ``share`` of its face to each partner, ``(R, N)``.
+
+        ``face_cost x share``: asking first is costly in face (Fearon 1994: audience costs).
+        """
+        return self.face_cost[:, None] * share
+
+    def answers(self, face_gain, signal, cut_by_asker, calm_weeks, u) -> tuple:
+        """This country's answer to an approach from each partner: ``(accepted, conditions
+        met)``, each a boolean ``(R, N)``.
+
+        It accepts when the asker has met its reciprocity conditions (:meth:`conditions_met`)
+        and the draw ``u`` falls under :meth:`acceptance_probability`.
+
+        Args:
+            face_gain: ``(R, N)`` the face each asker visibly paid.
+            signal: ``(R, N)`` the signal of each asker's channel.
+            cut_by_asker: ``(R, N)`` points each asker has cut from its peak tariff.
+            calm_weeks: ``(R, N)`` weeks since each asker last raised a tariff.
+            u: ``(R, N)`` uniform draws, one per partner.
+        """
+        met = self.conditions_met(cut_by_asker, calm_weeks)
+        return met & (u < self.acceptance_probability(face_gain, signal)), met
+
+    def leaks(self, channel_leak: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Whether this country publicises each partner's approach, ``(R, N)``.
+
+        An approach leaks with probability ``channel leak x leak_propensity``: a back channel
+        leaks only as far as its own leakiness and the receiver's taste for publicity allow.
+        """
+        return u < channel_leak * self.leak_propensity[:, None]
+
+    def denies(self, u: np.ndarray) -> np.ndarray:
+        """Whether this country denies a leaked approach to each partner, ``(R, N)``."""
+        return u < self.denial[:, None]
+
+    def renews(self, anxiety_at_deal: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Whether this country wants to renew an expiring truce with each partner, ``(R, N)``;
+        ``u`` is one uniform draw per partner (:meth:`renewal_probability`)."""
+        return u < self.renewal_probability(anxiety_at_deal)
+
+    def at_table(self) -> tuple[np.ndarray, np.ndarray]:
+        """What this side brings to a deal: its anxiety (impatience) and its resolve, ``(R,)``."""
+        return self.anxiety, self.resolve
+
+    def shift_resolve(self, delta: np.ndarray) -> None:
+        """Move resolve by ``delta`` (R,), never below zero (an exogenous event)."""
+        self.resolve = np.maximum(self.resolve + delta, 0.0)
+
     def acceptance_probability(self, face_gain: np.ndarray, signal: np.ndarray) -> np.ndarray:
         """P(accept) an approach from each partner, ``(R, N)``.
 

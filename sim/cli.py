@@ -7,7 +7,6 @@ user can cause is one line on stderr naming the file, line and key; no traceback
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import shlex
 import sys
@@ -16,8 +15,17 @@ import traceback
 from pathlib import Path
 
 from sim import __version__, interrupts
-from sim.results import OutputError, prepare_output, write_json_atomic
-from sim.runner import BlockError, Progress, manifest_base, recorded, run_to_folder
+from sim.cluster import executor_for
+from sim.results import OutputError, clean, prepare_output, write_json_atomic
+from sim.runner import (
+    BlockError,
+    Progress,
+    default_workers,
+    manifest_base,
+    output_bytes,
+    recorded,
+    run_to_folder,
+)
 from sim.scenario import METHODS, ScenarioError, dump, load, uncertain
 from sim.summarize import FORMATS
 
@@ -25,24 +33,36 @@ EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 ALLOW_CODE = "let the scenario name user functions (module:function); only for trusted files"
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+def _whole(text: str, low: int, what: str, high: int = 2**63 - 1) -> int:
+    """``text`` as a whole number in [low, high]; ``what`` names it in the message."""
+    text = text.strip()
+    # int() of thousands of digits is slow or refused; no count or seed needs 20 digits.
+    if len(text) > 20 or not text.lstrip("+-").isdigit():
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text[:24]!r}")
+    value = int(text)
+    if value < low:
+        raise argparse.ArgumentTypeError(f"{what} is {low} or more, got {value}")
+    if value > high:
+        raise argparse.ArgumentTypeError(f"{what} is at most {high}, got {value}")
     return value
+
+
+def _positive(text: str) -> int:
+    return _whole(text, 1, "a count")
 
 
 def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"a seed is 0 or more, got {value}")
-    return value
+    return _whole(text, 0, "a seed")
+
+
+def _run_number(text: str) -> int:
+    return _whole(text, 0, "a run number")
+
+
+def _say(exc: Exception) -> None:
+    """One ``tradewar: error:`` line per problem (a scenario may have several)."""
+    for line in str(exc).splitlines() or [""]:
+        print(f"tradewar: error: {line}", file=sys.stderr)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -106,17 +126,22 @@ def _folder_parsers(sub) -> None:
     """The commands that read a result folder: trace, summarize, plot."""
     trace = sub.add_parser("trace", help="re-simulate one run of a result folder, week by week")
     trace.add_argument("folder", help="a result folder written by tradewar run")
-    trace.add_argument("--run", type=_seed, required=True, help="run number (0-based)")
+    trace.add_argument("--run", type=_run_number, required=True, help="run number (0-based)")
     _common(trace, "--allow-code")
     trace.set_defaults(func=cmd_trace)
     summarize = sub.add_parser("summarize", help="the headline of a result folder, from its CSVs")
     summarize.add_argument("folder", help="a run or sweep folder")
     summarize.add_argument("--format", choices=FORMATS, default="table")
+    _common(summarize, "--allow-code")
     summarize.set_defaults(func=cmd_summarize)
     plot = sub.add_parser("plot", help="PNG figures of a result folder (needs the plot extra)")
     plot.add_argument("folder", help="a run or sweep folder")
     plot.add_argument("--out", help="where the PNGs go (default DIR/plots)")
+    _common(plot, "--allow-code")
     plot.set_defaults(func=cmd_plot)
+    tidy = sub.add_parser("clean", help="remove the temporary files a killed run left in DIR")
+    tidy.add_argument("folder", help="a run or sweep folder")
+    tidy.set_defaults(func=cmd_clean)
 
 
 def _port(text: str) -> int:
@@ -155,6 +180,7 @@ def _app_parsers(sub) -> None:
                             "(needs the app extra)")  # fmt: skip
     report.add_argument("folder", help="a run or sweep folder")
     report.add_argument("-o", "--out", help="the HTML file (default DIR/report.html)")
+    _common(report, "--allow-code")
     report.set_defaults(func=cmd_report)
     sub.choices["run"].add_argument(
         "--report",
@@ -201,7 +227,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     require_bokeh("report")
     from sim.app.report import write_report
 
-    print(write_report(args.folder, args.out))
+    print(write_report(args.folder, args.out, args.allow_code))
     return EXIT_OK
 
 
@@ -216,7 +242,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.seed is not None:
         overrides.append(f"seed={args.seed}")
     scenario = load(args.scenario, overrides, args.allow_code)
-    folder = prepare_output(args.out, scenario.name)
+    if args.plot:  # before any work: a missing extra is bad input, and nothing should run
+        from sim.plots import require_matplotlib
+
+        require_matplotlib()
+    folder = prepare_output(args.out, scenario.name, needed=output_bytes(scenario, args.steps))
     progress = Progress(scenario.runs, sys.stderr, not args.quiet, time.monotonic)
     command = shlex.join(["tradewar", *args.argv])
     if not args.quiet:
@@ -230,12 +260,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.plot:
         from sim.plots import plot_folder
 
-        for path in plot_folder(folder):
+        for path in plot_folder(folder, allow_code=args.allow_code):
             print(f"figure: {path}")
     if args.report:
         from sim.app.report import write_report
 
-        print(f"report: {write_report(folder)}")
+        print(f"report: {write_report(folder, allow_code=args.allow_code)}")
     return EXIT_OK
 
 
@@ -243,14 +273,16 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from sim import sweep  # only sweeps need scipy.stats.qmc and friends
 
     # Connect first: a scheduler that cannot be reached leaves no folder behind.
-    with executor_for(args.scheduler) as executor:
-        folder = _sweep_folder(args, sweep)
+    with executor_for(args.scheduler) as (executor, dask_workers):
+        folder = args.folder = _sweep_folder(args, sweep)
         settings, saved = sweep.read_settings(folder)
-        scenario = load(folder / "scenario.yaml", allow_code=args.allow_code)
-        total = len(sweep.design(settings)) * settings.runs_per_point
-        progress = Progress(total, sys.stderr, not args.quiet, time.monotonic)
-        manifest = manifest_base(scenario, args.workers, shlex.join(["tradewar", *args.argv]))
-        manifest.update(kind="sweep", sweep=settings.to_json(), runs=total)
+        if args.resume and sweep.is_complete(folder, settings):
+            print(f"results: {folder}")
+            print(f"tradewar: {folder}: the sweep is already complete; nothing to do",
+                  file=sys.stderr)  # fmt: skip
+            return EXIT_OK
+        manifest = _sweep_manifest(args, sweep, settings, dask_workers)
+        progress = Progress(manifest["runs"], sys.stderr, not args.quiet, time.monotonic)
         with recorded(folder, manifest, progress):
             report = sweep.run(
                 folder, workers=args.workers, executor=executor,
@@ -272,11 +304,43 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _sweep_manifest(args: argparse.Namespace, sweep, settings, dask_workers: int | None) -> dict:
+    """The sweep's manifest: the whole design's runs and blocks, and the workers it uses."""
+    scenario = load(args.folder / "scenario.yaml", allow_code=args.allow_code)
+    manifest = manifest_base(scenario, args.workers, shlex.join(["tradewar", *args.argv]), "sweep")
+    points = settings.size()
+    blocks = points * sweep.blocks_per_point(settings, scenario.block_size)
+    local = 1 if args.workers == 1 else (args.workers or default_workers())
+    manifest.update(
+        sweep=settings.to_json(), runs=points * settings.runs_per_point, blocks=blocks,
+        block_size=min(scenario.block_size, settings.runs_per_point),
+        workers=min(blocks, local) if dask_workers is None else dask_workers,
+    )  # fmt: skip
+    if args.scheduler:
+        manifest["scheduler"] = args.scheduler
+    return manifest
+
+
+RESUME_OPTIONS = ("--workers", "--quiet", "--scheduler", "--allow-code")
+
+
 def _sweep_folder(args: argparse.Namespace, sweep) -> Path:
     """The folder to run: the one to resume, or a new one set up from the scenario."""
     if args.resume:
+        given = {"SCENARIO": args.scenario, "--method": args.method, "--points": args.points,
+                 "--runs-per-point": args.runs_per_point, "--param": args.params,
+                 "--out": args.out, "--runs-detail": args.runs_detail, "--seed": args.seed,
+                 "--set": args.overrides}  # fmt: skip
+        extra = [name for name, v in given.items() if v not in (None, []) and v is not False]
+        if extra:
+            raise OutputError(f"--resume takes the design from DIR/sweep.json, not from "
+                              f"{', '.join(extra)}; with --resume only "
+                              f"{', '.join(RESUME_OPTIONS)} apply")  # fmt: skip
         folder = Path(args.resume)
-        sweep.read_settings(folder)  # a clear error before anything else
+        settings, _ = sweep.read_settings(folder)  # a clear error before anything else
+        path = folder / "scenario.yaml"
+        load(path, allow_code=args.allow_code)
+        sweep.check_keys(path.read_text(encoding="utf-8"), str(path), settings, args.allow_code)
         return folder
     if args.scenario is None:
         raise OutputError("sweep needs a SCENARIO file (or --resume DIR)")
@@ -293,38 +357,28 @@ def _sweep_folder(args: argparse.Namespace, sweep) -> Path:
     return folder
 
 
-@contextlib.contextmanager
-def executor_for(address: str | None):
-    """A Dask distributed executor for ``address``, or None for the local process pool."""
-    if address is None:
-        yield None
-        return
-    try:
-        from distributed import Client
-    except ImportError:
-        raise OutputError("--scheduler needs Dask: pip install 'tradewar[dist]'") from None
-    try:
-        client = Client(address, timeout="10s")
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise OutputError(f"--scheduler {address}: cannot connect: {exc}") from None
-    try:
-        yield client.get_executor()
-    finally:
-        client.close()
-
-
 def cmd_plot(args: argparse.Namespace) -> int:
     from sim.plots import plot_folder
 
-    for path in plot_folder(args.folder, args.out):
+    warn = lambda message: print(f"tradewar: warning: {message}", file=sys.stderr)  # noqa: E731
+    for path in plot_folder(args.folder, args.out, warn, args.allow_code):
         print(path)
+    return EXIT_OK
+
+
+def cmd_clean(args: argparse.Namespace) -> int:
+    removed = clean(args.folder)
+    for path, size in removed:
+        print(f"removed {path} ({size:,} bytes)")
+    freed = sum(size for _, size in removed)
+    print(f"{args.folder}: {len(removed)} temporary file(s) removed, {freed:,} bytes freed")
     return EXIT_OK
 
 
 def cmd_summarize(args: argparse.Namespace) -> int:
     from sim.summarize import summarize
 
-    print(summarize(args.folder, args.format))
+    print(summarize(args.folder, args.format, args.allow_code))
     return EXIT_OK
 
 
@@ -341,7 +395,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         try:
             s = load(path, args.overrides, args.allow_code)
         except ScenarioError as exc:
-            print(f"tradewar: error: {exc}", file=sys.stderr)
+            _say(exc)
             status = EXIT_USAGE
             continue
         print(
@@ -349,6 +403,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
             f"{s.runs} runs, {len(uncertain(s))} uncertain parameters"
         )
     return status
+
+
+def _kept(args: argparse.Namespace) -> str:
+    """What an interrupt leaves behind, and (for a sweep) how to finish it."""
+    folder = getattr(args, "folder", None)
+    if args.command == "sweep":
+        return f"finished points are kept; resume with tradewar sweep --resume {folder or 'DIR'}"
+    return "finished blocks are kept" + (f" in {folder}" if folder else "")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -360,11 +422,11 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # argparse has printed usage or help
         return EXIT_USAGE if exc.code not in (0, None) else EXIT_OK
     args.argv = argv
-    restore = interrupts.terminate_as_interrupt()
+    restore = interrupts.stop_on_signal()
     try:
         return args.func(args)
     except (ScenarioError, OutputError) as exc:
-        print(f"tradewar: error: {exc}", file=sys.stderr)
+        _say(exc)
         return EXIT_USAGE
     except BlockError as exc:
         print(f"tradewar: error: {exc}", file=sys.stderr)
@@ -373,8 +435,7 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     except KeyboardInterrupt:
-        print("tradewar: interrupted; finished work is kept (resume a sweep with --resume DIR)",
-              file=sys.stderr)  # fmt: skip
+        print(f"tradewar: interrupted; {_kept(args)}", file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as exc:  # a bug: say so plainly, traceback only on request
         if os.environ.get("TRADEWAR_DEBUG"):

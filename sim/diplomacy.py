@@ -54,7 +54,11 @@ class Diplomacy:
     # ------------------------------------------------------------------ approaches
 
     def choose(self, t: int, u: np.ndarray) -> np.ndarray:
-        """Each country's channel for each partner, ``(R, N, N)``; -1 where it does not ask."""
+        """Each country's channel for each partner, ``(R, N, N)``; -1 where it does not ask.
+
+        Every agent chooses on the same observation (simultaneous moves); a partner's leak
+        propensity is public knowledge, so each asker weighs it.
+        """
         leak = self._stack(a.leak_propensity for a in self.agents)
         choice = self._stack(a.choose_channels(leak, u[:, a.index, :]) for a in self.agents)
         eligible = (self.rel.status == CONFLICT) & (t >= self.rel.cooldown_until) & self.offdiag
@@ -68,29 +72,41 @@ class Diplomacy:
             out[:, a.index, :] = np.take_along_axis(a.channel[key], row, axis=1)
         return np.where(choice >= 0, out, 0.0)
 
+    def _rows(self, decide) -> np.ndarray:
+        """Each agent ``i``'s ``decide(agent)`` about its partners, as rows ``[r, i, :]``."""
+        return self._stack((decide(a) for a in self.agents), axis=1)
+
+    def _columns(self, decide) -> np.ndarray:
+        """Each agent ``j``'s ``decide(agent)`` about its askers, as columns ``[r, :, j]``."""
+        return self._stack((decide(a) for a in self.agents), axis=2)
+
     def approaches(self, t: int, choice, u_accept, u_leak, u_deny, peak, tariff, last_raise):
-        """Answer this week's approaches: mutual ones go ahead, others face the partner."""
+        """Answer this week's approaches: mutual ones go ahead, others face the partner.
+
+        Every asked country answers, leaks and every asker denies on the same state; the face
+        they lose is felt only once all have decided (docs/model.md §7.9).
+        """
         asks = choice >= 0
         mutual = asks & asks.transpose(0, 2, 1)
         one_way = asks & ~mutual
-        face = self._chosen(choice, "face")
-        face_cost = self._stack(a.face_cost for a in self.agents)[:, :, None]
-        paid = np.where(one_way, face_cost * face, 0.0)  # mutual approaches cost no face
-        signal = self._chosen(choice, "signal")
+        face, leak, signal = (self._chosen(choice, k) for k in ("face", "leak", "signal"))
+        # mutual approaches cost no face
+        paid = np.where(one_way, self._rows(lambda a: a.face_price(face[:, a.index])), 0.0)
+        cut, calm = peak - tariff, t - last_raise
         # [r, i, j]: j's answer to i's approach; column j comes from agent j
-        accept_p = self._stack((a.acceptance_probability(paid[:, :, a.index], signal[:, :, a.index])
-                                for a in self.agents), axis=2)  # fmt: skip
-        met = self._stack((a.conditions_met((peak - tariff)[:, :, a.index],
-                                            (t - last_raise)[:, :, a.index])
-                           for a in self.agents), axis=2)  # fmt: skip
-        accepted = one_way & met & (u_accept < accept_p)
+        answers = [a.answers(paid[..., a.index], signal[..., a.index], cut[..., a.index],
+                             calm[..., a.index], u_accept[..., a.index])
+                   for a in self.agents]  # fmt: skip
+        accepted = one_way & self._stack((yes for yes, _ in answers), axis=2)
+        met = self._stack((ok for _, ok in answers), axis=2)
         rejected = one_way & ~accepted
-        propensity = self._stack(a.leak_propensity for a in self.agents)[:, None, :]
-        leaked = one_way & (u_leak < self._chosen(choice, "leak") * propensity)
-        denial = self._stack(a.denial for a in self.agents)[:, :, None]
-        denied = leaked & (u_deny < denial)
+        leaked = one_way & self._columns(
+            lambda a: a.leaks(leak[..., a.index], u_leak[..., a.index])
+        )
+        denied = leaked & self._rows(lambda a: a.denies(u_deny[:, a.index]))
         # The rest of the face is paid once a back channel is out; a denial saves half of it.
-        late = np.where(leaked, face_cost * (1.0 - face) * np.where(denied, 0.5, 1.0), 0.0)
+        rest = (1.0 - face) * np.where(denied, 0.5, 1.0)
+        late = np.where(leaked, self._rows(lambda a: a.face_price(rest[:, a.index])), 0.0)
         for a in self.agents:
             a.shock((paid + late)[:, a.index, :].sum(axis=1))
         self.rel.leaks += leaked
@@ -137,9 +153,7 @@ class Diplomacy:
         """Expiring truces renew if both sides want to, or tariffs snap back; new tariffs."""
         rel = self.rel
         expiring = (rel.status == TRUCE) & (t >= rel.clock) & self.offdiag
-        want = u_renew < self._stack(
-            a.renewal_probability(rel.anxiety_at_deal[:, a.index, :]) for a in self.agents
-        )
+        want = self._rows(lambda a: a.renews(rel.anxiety_at_deal[:, a.index], u_renew[:, a.index]))
         renew = expiring & want & want.transpose(0, 2, 1)
         snap = expiring & ~renew
         rel.truce_length = np.where(renew, rel.truce_length * self.terms["renewal_growth"],
@@ -180,7 +194,7 @@ class Diplomacy:
         rel = self.rel
         r, i, j = np.nonzero(deal & self.upper)
         term = lambda k: np.broadcast_to(self.terms[k].reshape(-1), (self.R,))[r]  # noqa: E731
-        resolve = self._stack(a.resolve for a in self.agents)
+        resolve = self._stack(a.at_table()[1] for a in self.agents)
         table = Table(
             tariff_ij=tariff[r, i, j], tariff_ji=tariff[r, j, i],
             anxiety_i=anxiety[r, i], anxiety_j=anxiety[r, j],

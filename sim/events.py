@@ -72,8 +72,7 @@ def export_controls(world, i: int, j: int, hit, weeks) -> None:
 
 def resolve_change(world, i: int, j: int | None, hit, delta) -> None:
     """Country ``i``'s resolve moves by ``delta`` (a rally round the flag, an election)."""
-    agent = world.countries[i]
-    agent.resolve = np.maximum(agent.resolve + np.where(hit, _per_run(delta, hit), 0.0), 0.0)
+    world.countries[i].shift_resolve(np.where(hit, _per_run(delta, hit), 0.0))
 
 
 def forced_talks(world, i: int, j: int, hit) -> np.ndarray:

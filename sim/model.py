@@ -18,9 +18,12 @@ A week, in order (docs/model.md gives the equations):
 
 from __future__ import annotations
 
+import dataclasses
+
 import mesa
 import numpy as np
 
+from sim import columns as C
 from sim import economy
 from sim.agents import CountryAgent
 from sim.diplomacy import Diplomacy
@@ -29,10 +32,27 @@ from sim.economy import Economy, Structure
 from sim.eventlog import EventLog
 from sim.events import EVENTS
 from sim.negotiation import STATUSES, TRUCE
-from sim.scenario import Scenario
+from sim.scenario import Negotiation, Scenario
+from sim.schema import Number
+from sim.streams import Streams, stream_seed
 
-TERMS = ("talks_lag", "max_talks_weeks", "deal_rate", "cut", "patience", "leak_power",
-         "truce_weeks", "renewal_growth", "cooldown", "collapse_escalation")  # fmt: skip
+# The week's uniform draws over ordered pairs, one named stream per decision (docs/model.md
+# §4.8); the market shock and the random events have streams of their own.
+PAIR_DRAWS = ("choice", "accept", "leak", "deny", "renew", "deal")
+
+
+def negotiation_terms(negotiation: Negotiation) -> dict[str, np.ndarray]:
+    """Every numeric field of :class:`~sim.scenario.Negotiation` by name, as an ``(R, 1, 1)``
+    array (``(1, 1, 1)`` when fixed) that broadcasts over pairs.
+
+    Derived from the dataclass's own declaration, so a term added there reaches
+    :class:`~sim.diplomacy.Diplomacy` without being listed again.
+    """
+    return {
+        f.name: np.reshape(np.asarray(getattr(negotiation, f.name), dtype=float), (-1, 1, 1))
+        for f in dataclasses.fields(negotiation)
+        if isinstance(f.metadata.get("spec"), Number)
+    }
 
 
 def child_seed(seed: np.random.SeedSequence, k: int) -> np.random.SeedSequence:
@@ -56,13 +76,12 @@ class TradeWarModel(mesa.Model):
     def __init__(self, scenario: Scenario, replicates: int = 1, seed=0) -> None:
         ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
         # Mesa gets its own stream: its seeding consumes draws differently across versions.
-        super().__init__(rng=child_seed(ss, 2))
+        super().__init__(rng=stream_seed(ss, "mesa"))
         # Not ``self.scenario``: Mesa 3.5 reserves that name for its own Scenario objects.
         self.trade_scenario = scenario
         self.R, self.N = replicates, len(scenario.countries)
         self.week = 0
-        self.gen = np.random.default_rng(child_seed(ss, 1))
-        self.event_gen = np.random.default_rng(child_seed(ss, 3))
+        self.streams = Streams(ss)
         realised, self.draws = realise(scenario, replicates, child_seed(ss, 0))
         self.countries = [
             CountryAgent(self, i, c, replicates) for i, c in enumerate(realised.countries)
@@ -72,10 +91,10 @@ class TradeWarModel(mesa.Model):
         self.offdiag = ~np.eye(self.N, dtype=bool)
         self._setup_economy(realised)
         n = realised.negotiation
-        # Negotiation terms as (R, 1, 1) arrays (or (1, 1, 1)) so they broadcast over pairs.
-        terms = {k: np.reshape(np.asarray(getattr(n, k), dtype=float), (-1, 1, 1)) for k in TERMS}
         self.log = EventLog()
-        self.diplomacy = Diplomacy(self.countries, terms, n.deal_rule, self.log, replicates)
+        self.diplomacy = Diplomacy(
+            self.countries, negotiation_terms(n), n.deal_rule, self.log, replicates
+        )
         self.seen = self.economy.tariff.copy()  # tariffs at the last decision
         self.peak_tariff = self.economy.tariff.copy()
         self.last_raise = np.full((replicates, self.N, self.N), -1.0)  # raised just before week 0
@@ -125,31 +144,37 @@ class TradeWarModel(mesa.Model):
 
     # ------------------------------------------------------------------ the week
 
+    def draw(self) -> dict[str, np.ndarray]:
+        """The week's random numbers by stream name, every week in the same shapes whatever
+        the state, so paired runs share them (docs/model.md §4.8)."""
+        s, pairs = self.streams, (self.R, self.N, self.N)
+        u = {name: s[name].random(pairs) for name in PAIR_DRAWS}
+        u["market"] = s["market"].standard_normal((self.R, self.N))
+        u["events"] = s["events"].random((self.R, len(self.random_events)))
+        return u
+
     def step(self) -> None:
         t, e, d = self.week, self.economy, self.diplomacy
-        # Every draw of the week, in fixed shapes, so paired runs share random numbers; the
-        # random events draw from a stream of their own, so adding one changes no other draw.
-        u = self.gen.random((6, self.R, self.N, self.N))
-        shock = self.gen.standard_normal((self.R, self.N))
-        u_events = self.event_gen.random((self.R, len(self.random_events)))
-        self._apply_events(t, u_events)
+        u = self.draw()
+        self._apply_events(t, u["events"])
         self.agents.do("assess", economy.observe(e, self.structure))
         moves = e.tariff - self.seen
         self.seen = e.tariff.copy()
         proposals = np.stack([a.propose_tariffs(e.tariff[:, a.index, :], moves[:, :, a.index])
                               for a in self.countries], axis=1)  # fmt: skip
-        choice = d.choose(t, u[0])
+        choice = d.choose(t, u["choice"])
         frozen = (d.rel.status == TRUCE) | ~self.offdiag
         self._set_tariffs(t, np.where(frozen, e.tariff, proposals), log=True)
-        d.approaches(t, choice, u[1], u[2], u[3], self.peak_tariff, e.tariff, self.last_raise)
+        d.approaches(t, choice, u["accept"], u["leak"], u["deny"], self.peak_tariff, e.tariff,
+                     self.last_raise)  # fmt: skip
         before = e.tariff.copy()
-        tariff = d.truces(t, u[4], e.tariff)
-        tariff = d.talks(t, u[5], tariff, self.clip)
+        tariff = d.truces(t, u["renew"], e.tariff)
+        tariff = d.talks(t, u["deal"], tariff, self.clip)
         self._set_tariffs(t, tariff, log=False)
         # Deals, snap-backs and collapses are not moves to retaliate against.
         self.seen += e.tariff - before
         e.weeks_in_conflict += ((d.rel.status != TRUCE) & self.offdiag).any(axis=2)
-        economy.advance(e, self.structure, shock)
+        economy.advance(e, self.structure, u["market"])
         self._record()
         self.week += 1
 
@@ -237,43 +262,55 @@ class TradeWarModel(mesa.Model):
         """Recorded weekly state, each ``(weeks, R, ...)``: week w is the end of week w."""
         return {k: np.stack(v) for k, v in self.record.items()}
 
+    def layout(self) -> C.Layout:
+        """What this model's result columns expand over (countries, channels, drawn keys)."""
+        return C.Layout(tuple(self.names), {a.name: tuple(a.channel_names) for a in self.countries},
+                        tuple(self.channel_names), tuple(self.draws))  # fmt: skip
+
     def outcomes(self) -> dict[str, np.ndarray]:
         """Per-run outcomes, column name -> ``(R,)`` array, in runs.csv order."""
         d, e, names = self.diplomacy, self.economy, self.names
-        labels = np.array([*names, "none", "mutual"])
+        labels = np.array([*names, C.NONE, C.MUTUAL])  # first_approacher codes -1, -2 last
         code = np.where(d.first_approacher >= 0, d.first_approacher,
                         len(names) - 1 - d.first_approacher)  # fmt: skip
         out = {
-            "first_approacher": labels[code],
-            "first_approach_week": d.first["approach"],
-            "first_approach_channel": self._first_channel(),
-            "talks_week": d.first["talks"],
-            "deal_week": d.first["deal"],
-            "final_status": self._final_status(),
+            C.FIRST_APPROACHER.name(): labels[code],
+            C.FIRST_APPROACH_WEEK.name(): d.first["approach"],
+            C.FIRST_APPROACH_CHANNEL.name(): self._first_channel(),
+            C.TALKS_WEEK.name(): d.first["talks"],
+            C.DEAL_WEEK.name(): d.first["deal"],
+            C.FINAL_STATUS.name(): self._final_status(),
         }
-        for key, arr in (("peak", self.peak_tariff), ("final", e.tariff),
-                         ("deal", d.deal_tariff)):  # fmt: skip
+        for col, arr in ((C.PEAK_TARIFF, self.peak_tariff), (C.FINAL_TARIFF, e.tariff),
+                         (C.DEAL_TARIFF, d.deal_tariff)):  # fmt: skip
             for i, a in enumerate(names):
                 for j, b in enumerate(names):
                     if i != j:
-                        out[f"{key}_tariff_{a}_{b}"] = arr[:, i, j]
-        for key in ("deals", "collapses", "renewals", "snapbacks"):
-            out[key] = d.count[key]
+                        out[col.name(i=a, j=b)] = arr[:, i, j]
+        for col, key in ((C.DEALS, "deals"), (C.COLLAPSES, "collapses"),
+                         (C.RENEWALS, "renewals"), (C.SNAPBACKS, "snapbacks")):  # fmt: skip
+            out[col.name()] = d.count[key]
         per_country = {
-            "first_approach_week": d.first_own,
-            **{k: d.count[k] for k in ("approaches", "rejections", "leaks", "denials")},
-            "max_drawdown": e.max_drawdown,
-            "import_loss": e.import_loss,
-            "export_loss": e.export_loss,
-        }
-        for key, arr in per_country.items():
+            C.OWN_FIRST_APPROACH: d.first_own,
+            **{col: d.count[k] for col, k in ((C.APPROACHES, "approaches"),
+                                              (C.REJECTIONS, "rejections"), (C.LEAKS, "leaks"),
+                                              (C.DENIALS, "denials"))},
+            C.MAX_DRAWDOWN: e.max_drawdown,
+            C.IMPORT_LOSS: e.import_loss,
+            C.EXPORT_LOSS: e.export_loss,
+        }  # fmt: skip
+        for col, arr in per_country.items():
             for i, a in enumerate(names):
-                out[f"{key}_{a}"] = arr[:, i]
+                out[col.name(i=a)] = arr[:, i]
         for a in self.countries:
             for c, channel in enumerate(a.channel_names):
-                out[f"approaches_{a.name}_{channel}"] = d.by_channel[a.index][:, c]
-        out.update(self.draws)
-        return out
+                out[C.CHANNEL_APPROACHES.name(i=a.name, c=channel)] = d.by_channel[a.index][:, c]
+        out.update({C.DRAWN.name(key=k): v for k, v in self.draws.items()})
+        # the declaration owns the order (and a column it does not declare is a bug)
+        ordered = {name: out.pop(name) for name in C.names(C.OUTCOMES, self.layout())}
+        if out:
+            raise RuntimeError(f"outcomes not declared in sim/columns.py: {sorted(out)}")
+        return ordered
 
     def _first_channel(self) -> np.ndarray:
         d = self.diplomacy
@@ -284,7 +321,7 @@ class TradeWarModel(mesa.Model):
         return out.astype(str)
 
     def _final_status(self) -> np.ndarray:
-        statuses = np.array([*STATUSES, "mixed"])
+        statuses = np.array(C.FINAL_STATUSES)
         pairs = self.relations.status[:, self.diplomacy.upper]  # (R, pairs)
         same = (pairs == pairs[:, :1]).all(axis=1)
         return statuses[np.where(same, pairs[:, 0], len(STATUSES))]

@@ -9,12 +9,14 @@ outcome against a swept parameter (one parameter), a heatmap (two), panels per p
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from sim.results import OutputError, load
-from sim.summarize import text_column
+from sim import columns as C
+from sim.extras import require
+from sim.results import OutputError, load, writing
 
 STATUS_COLORS = {"conflict": "#c0392b", "scheduled": "#f39c12", "talks": "#2980b9",
                  "truce": "#27ae60"}  # fmt: skip
@@ -24,34 +26,58 @@ class PlotError(OutputError):
     """Plots cannot be made (matplotlib is missing)."""
 
 
-def _pyplot():
+def require_matplotlib():
+    """matplotlib, or PlotError with the install hint (``run --plot`` asks before running)."""
     try:
-        import matplotlib
-    except ImportError:
-        raise PlotError("plots need matplotlib: pip install 'tradewar[plot]'") from None
+        return require("matplotlib", "plot", "plots need matplotlib")
+    except OutputError as exc:
+        raise PlotError(str(exc)) from None
+
+
+def _pyplot():
+    matplotlib = require_matplotlib()
     matplotlib.use("Agg")  # files only, never a window
     import matplotlib.pyplot as plt
 
     return plt
 
 
-def plot_folder(folder, out=None) -> list[Path]:
-    """Write the folder's figures as PNG files to ``out`` (default DIR/plots); their paths."""
+def plot_folder(folder, out=None, warn=None, allow_code: bool = False) -> list[Path]:
+    """Write the folder's figures as PNG files to ``out`` (default DIR/plots); their paths.
+
+    Figures of an incomplete folder carry a red ``INCOMPLETE`` banner, and ``warn`` (if given)
+    is called with the reason.
+    """
     plt = _pyplot()
-    results = load(folder, pandas=False)
+    results = load(folder, pandas=False, allow_code=allow_code)
+    if not results.complete and warn is not None:
+        warn(f"{results.folder}: incomplete ({results.problem}); its figures say so")
     out = Path(out) if out is not None else Path(folder) / "plots"
-    out.mkdir(parents=True, exist_ok=True)
+    with writing(out / "plots"):  # a file in the way, a read-only place
+        out.mkdir(parents=True, exist_ok=True)
     makers = SWEEP_FIGURES if results.kind == "sweep" else RUN_FIGURES
     written = []
     for name, maker in makers:
         fig = maker(plt, results)
         if fig is None:
             continue
+        if not results.complete:
+            _banner(fig, results.problem)
         path = out / f"{name}.png"
-        fig.savefig(path, dpi=110, bbox_inches="tight")
-        plt.close(fig)
+        try:
+            with writing(path):
+                fig.savefig(path, dpi=110, bbox_inches="tight")
+        finally:
+            plt.close(fig)
         written.append(path)
     return written
+
+
+def _banner(fig, problem: str) -> None:
+    text = f"INCOMPLETE: {problem}"
+    text = text if len(text) <= 110 else text[:107] + "..."
+    fig.text(0.5, 1.0, text, ha="center", va="bottom", color="white", fontweight="bold",
+             bbox={"facecolor": "#c0392b", "edgecolor": "#c0392b", "pad": 6})  # fmt: skip
 
 
 # --------------------------------------------------------------------------- run folders
@@ -65,17 +91,27 @@ def _rows(summary, country: str, quantity: str):
     return summary[(summary["country"] == country) & (summary["quantity"] == quantity)]
 
 
+def _by_week(rows, weeks: np.ndarray) -> np.ndarray:
+    """A summary quantity's means on ``weeks`` (NaN where a week has no row)."""
+    out = np.full(len(weeks), np.nan)
+    out[np.searchsorted(weeks, rows["week"])] = rows["mean"]
+    return out
+
+
+def _mean(values: np.ndarray) -> float:
+    return float(np.mean(values)) if len(values) else float("nan")
+
+
 def tariff_fans(plt, results):
     summary = results.tables.get("summary")
-    if summary is None:
+    if summary is None or len(summary) == 0:
         return None
-    pairs = [(c, q[len("tariff_on_"):]) for c, q in dict.fromkeys(
-        zip(summary["country"].astype(str), summary["quantity"].astype(str), strict=True))
-        if q.startswith("tariff_on_")]  # fmt: skip
+    names = results.layout.names
+    pairs = [(a, b) for a in names for b in names if a != b]
     fig, axes = plt.subplots(1, len(pairs), figsize=(5.5 * len(pairs), 4), squeeze=False,
                              sharey=True)  # fmt: skip
     for ax, (country, partner) in zip(axes[0], pairs, strict=True):
-        rows = _rows(summary, country, f"tariff_on_{partner}")
+        rows = _rows(summary, country, C.TARIFF_ON.name(j=partner))
         dates = _dates(rows)
         ax.fill_between(dates, rows["p5"], rows["p95"], alpha=0.2, color="C0", label="90% of runs")
         ax.fill_between(dates, rows["p25"], rows["p75"], alpha=0.4, color="C0", label="50% of runs")
@@ -92,15 +128,15 @@ def first_approach(plt, results):
     runs = results.tables.get("runs")
     if runs is None or len(runs) == 0:
         return None
-    who = text_column(runs, "first_approacher").astype(str)
-    weeks = runs["first_approach_week"]
-    labels = [x for x in dict.fromkeys(who) if x != "none"]
+    who = runs[C.FIRST_APPROACHER.name()]
+    weeks = runs[C.FIRST_APPROACH_WEEK.name()]
+    labels = [x for x in results.layout.labels() if x != C.NONE and np.any(who == x)]
     top = int(np.nanmax(np.r_[weeks, 0])) + 1
     bins = np.arange(top + 1) - 0.5
     fig, ax = plt.subplots(figsize=(8, 4.5))
     ax.hist([weeks[who == label] for label in labels], bins=bins, stacked=True,
             label=[f"{label} ({np.mean(who == label):.0%})" for label in labels])  # fmt: skip
-    none = np.mean(who == "none")
+    none = np.mean(who == C.NONE)
     ax.set_title(f"Who asks for talks first, and when ({len(who)} runs; no approach: {none:.0%})")
     ax.set_xlabel("week of the first approach (0 = start date)")
     ax.xaxis.get_major_locator().set_params(integer=True)
@@ -111,17 +147,20 @@ def first_approach(plt, results):
 
 def status_shares(plt, results):
     summary = results.tables.get("summary")
-    if summary is None:
+    if summary is None or len(summary) == 0:
         return None
-    countries = list(dict.fromkeys(summary["country"].astype(str)))
+    countries = list(results.layout.names)
+    start = results.start
     # with two countries both see the same relationship: one panel says it all
     shown = countries[:1] if len(countries) == 2 else countries
     fig, axes = plt.subplots(1, len(shown), figsize=(7 * len(shown), 4), squeeze=False)
     for ax, country in zip(axes[0], shown, strict=True):
-        series = {s: _rows(summary, country, f"share_{s}") for s in STATUS_COLORS}
-        dates = _dates(next(iter(series.values())))
-        ax.stackplot(dates, *[rows["mean"] for rows in series.values()],
-                     labels=list(series), colors=list(STATUS_COLORS.values()))  # fmt: skip
+        weeks = np.unique(summary["week"])
+        dates = [start + dt.timedelta(weeks=int(w)) for w in weeks]
+        shares = [_by_week(_rows(summary, country, C.SHARE.name(status=s)), weeks)
+                  for s in STATUS_COLORS]  # fmt: skip
+        ax.stackplot(dates, *shares, labels=list(STATUS_COLORS),
+                     colors=list(STATUS_COLORS.values()))  # fmt: skip
         whose = " and ".join(countries) if len(countries) == 2 else country
         ax.set_title(f"Status of {whose}'s relations, share of runs")
         ax.set_ylabel("share of runs")
@@ -133,18 +172,19 @@ def status_shares(plt, results):
 
 def pressure_channels(plt, results):
     steps = results.tables.get("steps")
-    if steps is None:
+    if steps is None or len(steps) == 0:
         return None
-    channels = [c for c in steps.dtype.names if c.startswith("channel_")]
-    countries = list(dict.fromkeys(steps["country"].astype(str)))
+    lay = results.layout
+    channels = dict(zip(C.names((C.CHANNEL,), lay), lay.pressures, strict=True))
+    countries = list(lay.names)
     fig, axes = plt.subplots(1, len(countries), figsize=(6.5 * len(countries), 4.2),
                              squeeze=False, sharey=True)  # fmt: skip
     weeks = np.unique(steps["week"])
     for ax, country in zip(axes[0], countries, strict=True):
         mine = steps[steps["country"] == country]
         used = [c for c in channels if np.any(np.isfinite(mine[c]))]
-        means = [[np.mean(mine[c][mine["week"] == w]) for w in weeks] for c in used]
-        ax.stackplot(weeks, *means, labels=[c[len("channel_") :] for c in used])
+        means = [[_mean(mine[c][mine["week"] == w]) for w in weeks] for c in used]
+        ax.stackplot(weeks, *means, labels=[channels[c] for c in used])
         ax.set_title(f"{country}: mean pressure by channel")
         ax.set_xlabel("week")
         ax.set_ylabel("pressure (weighted contribution)")
@@ -163,11 +203,11 @@ def _sweep_parts(results):
     points = results.tables.get("points")
     if points is None or len(points) == 0:
         return None, [], []
-    names = list(points.dtype.names)
-    params = names[names.index("point") + 1 : names.index("runs")]
-    ok = points[text_column(points, "error").astype(str) == ""]
-    outcomes = [n for n in names if n.startswith(("p_first_", "p_deal"))
-                and not n.endswith(("_low", "_high")) and n != "p_first_none"]  # fmt: skip
+    params = list(results.params)
+    ok = points[(points[C.ERROR.name()] == "") & np.isfinite(points[C.P_DEAL.name()])]
+    lay = replace(results.layout, keys=results.params)
+    outcomes = [n for n in C.estimates((C.P_FIRST, C.P_DEAL), lay)
+                if n != C.P_FIRST.name(label=C.NONE)]  # fmt: skip
     return ok, params, outcomes
 
 
@@ -195,22 +235,29 @@ def heatmaps(plt, results):
     points, params, outcomes = _sweep_parts(results)
     if points is None or len(params) != 2:
         return None
-    shown = outcomes[:1] + ["p_deal"] if "p_deal" in outcomes else outcomes[:2]
+    shown = outcomes[:1] + [C.P_DEAL.name()]
     fig, axes = plt.subplots(1, len(shown), figsize=(6.5 * len(shown), 5), squeeze=False)
     x, y = points[params[0]], points[params[1]]
     for ax, name in zip(axes[0], shown, strict=True):
-        if len(points) >= 3 and np.ptp(x) > 0 and np.ptp(y) > 0:
-            levels = np.linspace(0, 1, 11)
-            levels[-1] += 1e-9  # a share of exactly 1 belongs in the top band
-            filled = ax.tricontourf(x, y, points[name], levels=levels, cmap="viridis")
-        else:
-            filled = ax.scatter(x, y, c=points[name], vmin=0, vmax=1, cmap="viridis")
+        filled = _filled(ax, x, y, points[name])
         ax.plot(x, y, "k.", ms=3, alpha=0.5)
         fig.colorbar(filled, ax=ax, label=name)
         ax.set_title(f"{name} across the design points")
         ax.set_xlabel(params[0])
         ax.set_ylabel(params[1])
     return fig
+
+
+def _filled(ax, x, y, z):
+    """Filled contours of z over the design points; a scatter where they cannot be drawn."""
+    if len(x) >= 3 and np.ptp(x) > 0 and np.ptp(y) > 0 and np.all(np.isfinite(z)):
+        levels = np.linspace(0, 1, 11)
+        levels[-1] += 1e-9  # a share of exactly 1 belongs in the top band
+        try:
+            return ax.tricontourf(x, y, z, levels=levels, cmap="viridis")
+        except (ValueError, RuntimeError):  # points on a line: no triangulation
+            pass
+    return ax.scatter(x, y, c=z, vmin=0, vmax=1, cmap="viridis")
 
 
 def marginals(plt, results):

@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
+from sim import columns as C
+
 
 def wilson(k: int, n: int) -> tuple[float, float, float]:
     """Share k/n with its 95% Wilson interval; NaNs when there are no runs."""
@@ -59,28 +61,29 @@ class Headline:
 
     def __init__(self, names: list[str], horizon: int) -> None:
         self.names = names
-        self.labels = [*names, "mutual", "none"]
-        self.approacher = dict.fromkeys(self.labels, 0)
+        lay = C.Layout(tuple(names))
+        self.approacher = dict.fromkeys(lay.labels(), 0)
         # Weeks are whole numbers below the horizon: a histogram gives exact medians in
         # memory that does not grow with the number of runs.
         self.weeks = {k: np.zeros(horizon, dtype=np.int64) for k in ("approach", "talks", "deal")}
         self.channels: dict[str, int] = {}
-        per_country = [f"{k}_{n}" for k in ("approaches", "leaks", "denials") for n in names]
-        self.counted = [*per_country, "deals", "renewals", "snapbacks", "collapses"]
+        self.counted = C.names((C.APPROACHES, C.LEAKS, C.DENIALS, C.DEALS, C.RENEWALS,
+                                C.SNAPBACKS, C.COLLAPSES), lay)  # fmt: skip
         self.sums = {k: np.zeros(2) for k in self.counted}  # sum and sum of squares
         self.runs = 0
 
     def add(self, outcomes: dict[str, np.ndarray]) -> None:
-        self.runs += len(outcomes["first_approacher"])
-        labels, counts = np.unique(outcomes["first_approacher"], return_counts=True)
+        self.runs += len(outcomes[C.FIRST_APPROACHER.name()])
+        labels, counts = np.unique(outcomes[C.FIRST_APPROACHER.name()], return_counts=True)
         for label, count in zip(labels, counts, strict=True):
             self.approacher[str(label)] += int(count)
-        for key, column in (("approach", "first_approach_week"), ("talks", "talks_week"),
-                            ("deal", "deal_week")):  # fmt: skip
-            weeks = np.asarray(outcomes[column], dtype=float)
+        for key, column in (("approach", C.FIRST_APPROACH_WEEK), ("talks", C.TALKS_WEEK),
+                            ("deal", C.DEAL_WEEK)):  # fmt: skip
+            weeks = np.asarray(outcomes[column.name()], dtype=float)
             weeks = weeks[~np.isnan(weeks)].astype(np.int64)
             self.weeks[key] += np.bincount(weeks, minlength=len(self.weeks[key]))
-        labels, counts = np.unique(outcomes["first_approach_channel"], return_counts=True)
+        channel = outcomes[C.FIRST_APPROACH_CHANNEL.name()]
+        labels, counts = np.unique(channel, return_counts=True)
         for label, count in zip(labels, counts, strict=True):
             if label:
                 self.channels[str(label)] = self.channels.get(str(label), 0) + int(count)
@@ -132,22 +135,26 @@ class Headline:
 
 def point_stats(outcomes: dict[str, np.ndarray], names: list[str]) -> dict[str, float]:
     """Each outcome of one point with its 95% interval: ``X``, ``X_low``, ``X_high``."""
-    n = len(outcomes["first_approacher"])
+    who = outcomes[C.FIRST_APPROACHER.name()]
+    n = len(who)
+    lay = C.Layout(tuple(names))
     out: dict[str, float] = {}
 
     def put(name, triple):
         out[name], out[f"{name}_low"], out[f"{name}_high"] = triple
 
-    for label in (*names, "mutual", "none"):
-        put(f"p_first_{label}", wilson(int(np.sum(outcomes["first_approacher"] == label)), n))
-    put("p_deal", wilson(int(np.sum(~np.isnan(outcomes["deal_week"]))), n))
-    weeks = outcomes["first_approach_week"]
-    put("median_first_approach_week", median_interval(weeks[~np.isnan(weeks)]))
+    for label in lay.labels():
+        put(C.P_FIRST.name(label=label), wilson(int(np.sum(who == label)), n))
+    deal = outcomes[C.DEAL_WEEK.name()]
+    put(C.P_DEAL.name(), wilson(int(np.sum(~np.isnan(deal))), n))
+    weeks = outcomes[C.FIRST_APPROACH_WEEK.name()]
+    put(C.MEDIAN_FIRST_APPROACH.name(), median_interval(weeks[~np.isnan(weeks)]))
     for i in names:
         for j in names:
             if i != j:
-                put(f"mean_final_tariff_{i}_{j}", mean_interval(outcomes[f"final_tariff_{i}_{j}"]))
+                final = outcomes[C.FINAL_TARIFF.name(i=i, j=j)]
+                put(C.MEAN_FINAL_TARIFF.name(i=i, j=j), mean_interval(final))
     for i in names:
-        loss = outcomes[f"import_loss_{i}"] + outcomes[f"export_loss_{i}"]
-        put(f"mean_trade_loss_{i}", mean_interval(loss))
+        loss = outcomes[C.IMPORT_LOSS.name(i=i)] + outcomes[C.EXPORT_LOSS.name(i=i)]
+        put(C.MEAN_TRADE_LOSS.name(i=i), mean_interval(loss))
     return out

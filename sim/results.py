@@ -14,17 +14,18 @@ Formatting is deterministic (``%.10g``), so the same runs give byte-identical fi
 
 from __future__ import annotations
 
-import csv
+import contextlib
 import datetime as dt
-import io
+import errno
 import json
 import os
 import re
-from dataclasses import dataclass
+import shutil
 from pathlib import Path
 
 import numpy as np
 
+from sim import columns as C
 from sim.eventlog import week_dates
 from sim.negotiation import STATUSES
 
@@ -55,22 +56,77 @@ def csv_text(columns: dict[str, np.ndarray], digits: int = 10) -> str:
 
 
 class CsvStream:
-    """A CSV file written block by block: header once, then each block in one write."""
+    """A CSV file written block by block: header once, then each block in one write.
+
+    A write that fails (a full disk) is cut back off, so the file always ends on a whole block;
+    :func:`all_or_nothing` cuts several streams back to where a block began.
+    """
 
     def __init__(self, path: Path, digits: int = 10) -> None:
         self.path, self.digits = path, digits
-        self.handle = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115
+        with writing(path):
+            self.handle = open(path, "wb", buffering=0)  # noqa: SIM115
         self.header: list[str] | None = None
+        self.length = 0  # bytes of whole blocks on disk
 
     def write(self, columns: dict[str, np.ndarray]) -> None:
+        text = csv_text(columns, self.digits)
         if self.header is None:
-            self.header = list(columns)
-            self.handle.write(",".join(self.header) + "\n")
-        self.handle.write(csv_text(columns, self.digits))
-        self.handle.flush()
+            text = ",".join(columns) + "\n" + text
+        data = memoryview(text.encode("utf-8"))
+        start = self.length
+        with writing(self.path):
+            try:
+                while data:  # an unbuffered write may take only part of the bytes
+                    data = data[self.handle.write(data) :]
+            except OSError:
+                self.cut(start)
+                raise
+        self.header = self.header or list(columns)
+        self.length = start + len(text.encode("utf-8"))
+
+    def cut(self, length: int) -> None:
+        """Cut the file back to ``length`` bytes (the end of an earlier block)."""
+        with writing(self.path):
+            self.handle.truncate(length)
+            self.handle.seek(length)
+        self.length = length
+        if length == 0:
+            self.header = None
 
     def close(self) -> None:
         self.handle.close()
+
+
+@contextlib.contextmanager
+def all_or_nothing(streams):
+    """Each of ``streams`` gets the block whole, or none of it does (the block failed)."""
+    streams = list(streams)
+    marks = [stream.length for stream in streams]
+    try:
+        yield
+    except BaseException:
+        for stream, mark in zip(streams, marks, strict=True):
+            stream.cut(mark)
+        raise
+
+
+def write_problem(exc: OSError) -> str:
+    """A few words on why a write failed (a full disk named plainly)."""
+    if exc.errno == errno.ENOSPC:
+        return "no space left on device"
+    if exc.errno == errno.EDQUOT:
+        return "disk quota exceeded"
+    return exc.strerror or str(exc)
+
+
+@contextlib.contextmanager
+def writing(path: Path):
+    """Turn an OSError while writing ``path`` into an OutputError that names its folder."""
+    try:
+        yield
+    except OSError as exc:
+        raise OutputError(f"{path.parent}: {write_problem(exc)} (writing {path.name})") from None
 
 
 # --------------------------------------------------------------------------- folders
@@ -83,48 +139,125 @@ def safe_name(name: str) -> str:
 
 
 def prepare_output(
-    out: str | Path | None, name: str, root: str | Path = "results", prefix: str = ""
+    out: str | Path | None,
+    name: str,
+    root: str | Path = "results",
+    prefix: str = "",
+    needed: int = 0,
 ) -> Path:
-    """Create the result folder; never reuse one that already holds anything.
+    """Create the result folder and claim it; never reuse one that already holds anything.
+
+    The claim is an empty ``scenario.yaml`` created exclusively (the run writes the scenario
+    into it): of two commands given the same ``--out`` at once, exactly one gets the folder.
+    A reader sees a folder without a manifest, which it reports as incomplete.
+
+    Args:
+        needed: a rough lower bound of the bytes the command will write; refused up front when
+            the disk has clearly less free.
 
     Raises:
-        OutputError: ``out`` exists and is not empty, or cannot be created.
+        OutputError: ``out`` exists and is not empty, cannot be created or written, or the disk
+            is too full.
     """
-    if out is not None:
-        folder = Path(out)
-        if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-            raise OutputError(f"{folder}: exists and is not empty; refusing to overwrite results")
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise OutputError(f"{folder}: cannot create the result folder: {exc}") from None
-        return folder
-    stamp = prefix + dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    base = Path(root) / safe_name(name) / stamp
-    for k in range(1, 10_000):
-        folder = base if k == 1 else base.with_name(f"{stamp}-{k}")
-        try:
-            folder.mkdir(parents=True)  # not exist_ok: two runs in one second get two folders
-        except FileExistsError:
-            continue
-        except OSError as exc:
-            raise OutputError(f"{folder}: cannot create the result folder: {exc}") from None
-        return folder
+    target = Path(out) if out is not None else Path(root)
+    try:
+        check_space(target, needed)
+        if out is not None:
+            return _claim(Path(out))
+        stamp = prefix + dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        base = Path(root) / safe_name(name) / stamp
+        for k in range(1, 10_000):
+            folder = base if k == 1 else base.with_name(f"{stamp}-{k}")
+            try:
+                folder.mkdir(parents=True)  # not exist_ok: two runs in one second get two
+            except FileExistsError:
+                continue
+            return _claim(folder)
+    except OSError as exc:
+        raise OutputError(
+            f"{target}: cannot create the result folder: {write_problem(exc)}"
+        ) from None
     raise OutputError(f"{base}: 10,000 result folders this second; refusing to go on")
+
+
+CLAIM = "scenario.yaml"  # created empty and exclusively by prepare_output; filled by the run
+
+
+def _claim(folder: Path) -> Path:
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"{folder}: exists and is not a folder; refusing to overwrite it")
+    folder.mkdir(parents=True, exist_ok=True)
+    busy = OutputError(f"{folder}: exists and is not empty; refusing to overwrite results")
+    if any(folder.iterdir()):
+        raise busy
+    try:
+        with open(folder / CLAIM, "x", encoding="utf-8"):
+            pass
+    except FileExistsError:  # another command claimed it between the two lines above
+        raise busy from None
+    return folder
+
+
+def check_space(target: Path, needed: int) -> None:
+    """Refuse up front when the disk that will hold ``target`` has less than ``needed`` free."""
+    if needed <= 0:
+        return
+    place = target.absolute()
+    while not place.exists() and place != place.parent:
+        place = place.parent
+    free = shutil.disk_usage(place).free
+    if free < needed:
+        raise OutputError(
+            f"{target}: not enough disk space: this needs at least {needed / 1e6:,.0f} MB "
+            f"and {place} has {free / 1e6:,.0f} MB free"
+        )
 
 
 def write_columns(path: Path, columns: dict[str, np.ndarray]) -> None:
     """A whole CSV file (header and rows), written atomically."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(",".join(columns) + "\n" + csv_text(columns), encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(path, ",".join(columns) + "\n" + csv_text(columns))
 
 
 def write_json_atomic(path: Path, data: dict) -> None:
     """Write JSON so that a reader sees the old file or the new one, never half of one."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(path, json.dumps(data, indent=2, default=str) + "\n")
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` through ``NAME.tmp`` and rename it; the temporary file never stays."""
+    tmp = path.with_name(path.name + TMP_SUFFIX)
+    with writing(path):
+        try:
+            tmp.write_text(text, encoding="utf-8")
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+
+TMP_SUFFIX = ".tmp"  # every temporary file tradewar makes ends so; `tradewar clean` removes them
+
+
+def clean(folder: str | Path) -> list[tuple[Path, int]]:
+    """Remove tradewar's temporary files (``*.tmp``) left in a result folder by a killed run.
+
+    Returns each removed file with its size. Result files are never touched.
+
+    Raises:
+        OutputError: ``folder`` is not a tradewar result folder.
+    """
+    folder = Path(folder)
+    if not (folder / CLAIM).is_file():
+        raise OutputError(f"{folder}: not a tradewar result folder (no {CLAIM}); nothing removed")
+    removed = []
+    for path in sorted([*folder.glob("*" + TMP_SUFFIX), *folder.glob("*/*" + TMP_SUFFIX)]):
+        if path.is_file() and not path.is_symlink():
+            size = path.stat().st_size
+            try:
+                path.unlink()
+            except OSError as exc:
+                raise OutputError(f"{path}: cannot remove: {write_problem(exc)}") from None
+            removed.append((path, size))
+    return removed
 
 
 def step_columns(result, names: list[str], start: dt.date) -> dict:
@@ -144,143 +277,32 @@ def step_columns(result, names: list[str], start: dt.date) -> dict:
         shape[axis] = -1
         return flat(np.broadcast_to(values.reshape(shape), (weeks, runs, n)))
 
-    cols = {"run": first_run + along(np.arange(runs), 1), "week": along(np.arange(weeks), 0)}
-    cols["date"] = week_dates(start, weeks)[cols["week"]]
-    cols["country"] = along(np.array(names), 2)
-    for key, column in (("pressure", "pressure"), ("anxiety", "anxiety"),
-                        ("drawdown", "market_drawdown")):  # fmt: skip
-        cols[column] = flat(trajectory[key].astype(np.float64))
+    cols = {C.RUN.name(): first_run + along(np.arange(runs), 1),
+            C.WEEK.name(): along(np.arange(weeks), 0)}  # fmt: skip
+    cols[C.DATE.name()] = week_dates(start, weeks)[cols[C.WEEK.name()]]
+    cols[C.COUNTRY.name()] = along(np.array(names), 2)
+    for key, col in (("pressure", C.PRESSURE), ("anxiety", C.ANXIETY),
+                     ("drawdown", C.MARKET_DRAWDOWN)):  # fmt: skip
+        cols[col.name()] = flat(trajectory[key].astype(np.float64))
     labels = np.array([*STATUSES, ""])
     for j, partner in enumerate(names):
         tariff = trajectory["tariff"][..., j].astype(np.float64)
         status = trajectory["status"][..., j].astype(np.int64)
         own = np.arange(n)[None, None, :] == j
-        cols[f"tariff_on_{partner}"] = flat(np.where(own, np.nan, tariff))
-        cols[f"status_with_{partner}"] = labels[flat(np.where(own, len(STATUSES), status))]
+        cols[C.TARIFF_ON.name(j=partner)] = flat(np.where(own, np.nan, tariff))
+        cols[C.STATUS_WITH.name(j=partner)] = labels[flat(np.where(own, len(STATUSES), status))]
     for k, channel in enumerate(result.channels):
-        cols[f"channel_{channel}"] = flat(trajectory["channels"][..., k].astype(np.float64))
+        cols[C.CHANNEL.name(channel=channel)] = flat(
+            trajectory["channels"][..., k].astype(np.float64)
+        )
     return cols
 
 
 # --------------------------------------------------------------------------- loading back
 
-TABLES = ("runs", "events", "summary", "steps", "points", "sensitivity")
 
+def load(folder: str | Path, pandas: bool | None = None, allow_code: bool = False):
+    """Read a result folder back, validated: see :func:`sim.reading.load`."""
+    from sim.reading import load as read  # sim.reading needs this module's OutputError
 
-@dataclass
-class Results:
-    """A result folder read back: its tables, its manifest, and whether it is complete.
-
-    ``tables`` maps a file's stem (``runs``, ``events``, ``summary``, ``steps``, ``points``,
-    ``sensitivity``) to a pandas DataFrame when pandas is installed (or asked for), else to a
-    numpy structured array; attribute access (``results.runs``) works for each.
-    """
-
-    folder: Path
-    kind: str  # "run" or "sweep"
-    manifest: dict | None
-    complete: bool
-    problem: str  # why the folder is incomplete ("" when complete)
-    tables: dict
-
-    def __getattr__(self, name: str):
-        tables = self.__dict__.get("tables", {})
-        if name in tables:
-            return tables[name]
-        raise AttributeError(f"{name!r}: this folder has no {name}.csv (it has {sorted(tables)})")
-
-
-def load(folder: str | Path, pandas: bool | None = None) -> Results:
-    """Read a result folder written by ``tradewar run`` or ``tradewar sweep``.
-
-    Args:
-        folder: the result folder.
-        pandas: DataFrames (True), numpy structured arrays (False), or DataFrames when pandas
-            can be imported (None).
-
-    Raises:
-        OutputError: ``folder`` is not a result folder.
-    """
-    folder = Path(folder)
-    if not (folder / "scenario.yaml").is_file():
-        raise OutputError(f"{folder}: not a tradewar result folder (no scenario.yaml)")
-    manifest, problem = _manifest(folder)
-    use_pandas = _pandas_wanted(pandas)
-    tables = {}
-    for name in TABLES:
-        path = folder / f"{name}.csv"
-        if path.is_file():
-            header, rows, dropped = _read_rows(path)
-            if dropped:
-                problem = problem or f"{path.name}: {dropped} torn row(s) dropped"
-            if header:  # an empty file (a writer killed before its header) holds nothing
-                tables[name] = _table(header, rows, use_pandas)
-    kind = "sweep" if (folder / "sweep.json").is_file() else "run"
-    return Results(folder, kind, manifest, not problem, problem, tables)
-
-
-def _manifest(folder: Path) -> tuple[dict | None, str]:
-    path = folder / "manifest.json"
-    if not path.is_file():
-        return None, "no manifest.json: the run never finished (it was killed or is running)"
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        return None, f"manifest.json is unreadable: {exc}"
-    if not isinstance(manifest, dict):
-        return None, "manifest.json is not a tradewar manifest"
-    if manifest.get("complete") is not True:
-        done = manifest.get("runs_done")
-        why = manifest.get("error", "stopped early")
-        return manifest, f"manifest says incomplete ({why}" + (
-            f"; {done} runs done)" if done is not None else ")"
-        )
-    return manifest, ""
-
-
-def _pandas_wanted(pandas: bool | None) -> bool:
-    if pandas is False:
-        return False
-    try:
-        import pandas as _  # noqa: F401
-    except ImportError:
-        if pandas:
-            raise OutputError("pandas is not installed: pip install pandas") from None
-        return False
-    return True
-
-
-def _read_rows(path: Path) -> tuple[list[str], list[list[str]], int]:
-    """Header, rows, and how many torn rows were dropped: a last line without its newline
-    (a writer killed mid-line) and any row whose width differs from the header's."""
-    try:
-        text = path.read_text(encoding="utf-8")
-        rows = list(csv.reader(io.StringIO(text)))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise OutputError(f"{path}: unreadable: {exc}") from None
-    if not rows:
-        return [], [], 0
-    header, body = rows[0], rows[1:]
-    if text and not text.endswith("\n") and body:
-        body = body[:-1]
-    whole = [row for row in body if len(row) == len(header)]
-    return header, whole, len(rows) - 1 - len(whole)
-
-
-def _table(header: list[str], rows: list[list[str]], use_pandas: bool):
-    columns = {}
-    for k, name in enumerate(header):
-        cells = [row[k] for row in rows]
-        try:
-            columns[name] = np.array([float(c) if c else np.nan for c in cells], dtype=float)
-        except ValueError:
-            columns[name] = np.array(cells, dtype=str)
-    if use_pandas:
-        import pandas
-
-        return pandas.DataFrame(columns, columns=header)
-    dtype = [(name, col.dtype) for name, col in columns.items()]
-    out = np.zeros(len(rows), dtype=dtype)
-    for name, col in columns.items():
-        out[name] = col
-    return out
+    return read(folder, pandas, allow_code)

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from itertools import islice
+from multiprocessing import connection
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +28,14 @@ import numpy as np
 from sim import eventlog, interrupts
 from sim.model import TradeWarModel
 from sim.report import Headline
-from sim.results import CsvStream, step_columns, write_json_atomic
+from sim.results import (
+    CsvStream,
+    OutputError,
+    all_or_nothing,
+    step_columns,
+    write_json_atomic,
+    writing,
+)
 from sim.scenario import Scenario, dump
 from sim.weekly import WeeklySummary
 
@@ -126,18 +134,68 @@ def run_tasks(
             workers, mp_context=multiprocessing.get_context("spawn"),
             initializer=interrupts.worker_init,
         )  # fmt: skip
+    pending: deque = deque()
+    finished = False
     try:
         todo = iter(tasks)
-        pending = deque(executor.submit(_guarded, *task) for task in islice(todo, 2 * workers))
+        pending.extend(executor.submit(_guarded, *task) for task in islice(todo, 2 * workers))
         while pending:
             result = pending.popleft().result()
             following = next(todo, None)
             if following is not None:
                 pending.append(executor.submit(_guarded, *following))
             yield result
+        finished = True
     finally:
-        if own:
-            executor.shutdown(wait=True, cancel_futures=True)
+        if finished:
+            if own:
+                executor.shutdown(wait=True)
+        else:  # stopped early: blocks still queued or running are not wanted
+            with interrupts.shielded():
+                if own:
+                    abandon(executor)
+                else:
+                    for future in pending:
+                        future.cancel()
+
+
+def abandon(executor: ProcessPoolExecutor, bound: float = 10.0) -> None:
+    """Shut a local pool down now: drop queued blocks and end the running ones.
+
+    Waiting for running blocks would delay a Ctrl-C by a block's time for nothing. The pool's
+    processes are only reachable through its private attributes; each gets SIGTERM, then
+    SIGKILL if it is still there after ``bound`` seconds.
+    """
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    manager = getattr(executor, "_executor_manager_thread", None)
+    results = getattr(executor, "_result_queue", None)
+    # No cancel_futures: the pool fails what is left once its workers are gone, and a future
+    # cancelled meanwhile makes its manager thread die on InvalidStateError (CPython 3.11).
+    executor.shutdown(wait=False)
+    for process in processes:
+        with contextlib.suppress(OSError, ValueError):  # already gone
+            process.terminate()
+    deadline = time.monotonic() + bound
+    left = processes
+    while left and time.monotonic() < deadline:  # sentinels, not join(): the pool reaps them
+        connection.wait([p.sentinel for p in left], timeout=deadline - time.monotonic())
+        left = [p for p in left if not _ended(p)]
+    for process in left:
+        with contextlib.suppress(OSError, ValueError):
+            process.kill()
+    # A worker ended while sending a result leaves half a message in the pipe, and the pool's
+    # manager thread waits for the rest forever (and the interpreter for it, at exit). With
+    # the workers gone, closing our copy of the pipe's write end ends that wait with EOF.
+    writer = getattr(results, "_writer", None)
+    if writer is not None:
+        with contextlib.suppress(OSError):
+            writer.close()
+    if manager is not None:
+        manager.join(timeout=bound)
+
+
+def _ended(process) -> bool:
+    return bool(connection.wait([process.sentinel], timeout=0))
 
 
 def run_blocks(
@@ -193,38 +251,44 @@ def run_to_folder(
     with ``"complete": false`` and the number of runs done, before the exception goes on.
     """
     names = scenario.country_names()
-    (folder / "scenario.yaml").write_text(dump(scenario), encoding="utf-8")
     manifest = {**manifest_base(scenario, workers, command), "runs_done": 0}
-    summary = WeeklySummary(folder, names, scenario.horizon, scenario.runs)
     headline = Headline(names, scenario.horizon)
-    streams = {"runs": CsvStream(folder / "runs.csv"), "events": CsvStream(folder / "events.csv")}
-    if steps:
-        streams["steps"] = CsvStream(folder / "steps.csv", digits=7)  # float32 trajectories
-    with recorded(folder, manifest, progress):
-        try:
-            for result in run_blocks(scenario, workers, executor):
+    with recorded(folder, manifest, progress), runs_kept(manifest), contextlib.ExitStack() as stack:
+        with writing(folder / "scenario.yaml"):
+            (folder / "scenario.yaml").write_text(dump(scenario), encoding="utf-8")
+        summary = WeeklySummary(folder, names, scenario.horizon, scenario.runs)
+        stack.callback(summary.discard)
+        streams = {}
+        for name, digits in (("runs", 10), ("events", 10), ("steps", 7))[: 3 if steps else 2]:
+            streams[name] = CsvStream(folder / f"{name}.csv", digits)  # steps: float32 data
+            stack.callback(streams[name].close)
+        # closed first: an early stop ends the workers before the files are closed
+        blocks = stack.enter_context(contextlib.closing(run_blocks(scenario, workers, executor)))
+        for result in blocks:
+            # a block is on disk whole, or not at all
+            with interrupts.deferred(), all_or_nothing(streams.values()):
                 run_ids = np.arange(result.first_run, result.first_run + result.size)
-                with interrupts.deferred():  # a block is on disk whole, or not at all
-                    streams["runs"].write({"run": run_ids, **result.outcomes})
-                    streams["events"].write(result.events)
-                    if steps:
-                        streams["steps"].write(step_columns(result, names, scenario.start_date))
-                    summary.add(result.first_run, result.trajectory)
-                    headline.add(result.outcomes)
-                    manifest["runs_done"] += result.size
-                if progress:
-                    progress.advance(result.size)
-            finals = summary.write(folder / "summary.csv", scenario.start_date)
-        finally:
-            for stream in streams.values():
-                stream.close()
-            summary.discard()
-    tariffs = {
-        key.replace(".tariff_on_", " on "): value
-        for key, value in finals.items()
-        if ".tariff_on_" in key
-    }
-    return headline.text(tariffs)
+                streams["runs"].write({"run": run_ids, **result.outcomes})
+                streams["events"].write(result.events)
+                if steps:
+                    streams["steps"].write(step_columns(result, names, scenario.start_date))
+                summary.add(result.first_run, result.trajectory)
+                headline.add(result.outcomes)
+                manifest["runs_done"] += result.size
+            if progress:
+                progress.advance(result.size)
+        finals = summary.write(folder / "summary.csv", scenario.start_date)
+    return headline.text(finals)
+
+
+@contextlib.contextmanager
+def runs_kept(manifest: dict):
+    """Add to a failed write's message how many runs the folder keeps."""
+    try:
+        yield
+    except OutputError as exc:
+        raise OutputError(f"{exc}; stopped with {manifest['runs_done']} of {manifest['runs']} "
+                          "runs kept (the manifest says incomplete)") from None  # fmt: skip
 
 
 @contextlib.contextmanager
@@ -250,8 +314,17 @@ def recorded(folder: Path, manifest: dict, progress: Progress | None = None):
         write_json_atomic(folder / "manifest.json", manifest)
 
 
-def manifest_base(scenario: Scenario, workers: int | None, command: str) -> dict:
+def output_bytes(scenario: Scenario, steps: bool) -> int:
+    """A rough lower bound of the bytes a run writes: the trajectory file (exact), runs.csv
+    and steps.csv (at least ~80 bytes a country per row); events.csv varies too much to count."""
+    n, weeks, runs = len(scenario.countries), scenario.horizon, scenario.runs
+    rows = runs * 80 * n + (runs * weeks * n * 80 if steps else 0)
+    return WeeklySummary.bytes_needed(scenario.country_names(), weeks, runs) + rows
+
+
+def manifest_base(scenario: Scenario, workers: int | None, command: str, kind: str = "run") -> dict:
     return {
+        "kind": kind,  # "run" or "sweep"
         "scenario": scenario.name,
         "seed": scenario.seed,
         "runs": scenario.runs,

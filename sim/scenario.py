@@ -10,13 +10,17 @@ takes and the same ones that head the drawn-parameter columns of runs.csv.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path as FilePath
 
 import yaml
 
+from sim.columns import RESERVED
 from sim.distributions import Distribution, realise, uncertain
 from sim.kinds import Event, EventSpec, Kinded, PolicySpec, PressureChannel, PressureSpec
+from sim.limits import MAX_COUNTRIES, MAX_ENTRIES, MAX_EVENTS, MAX_RUNS, problems, resolved
 from sim.negotiation import DEAL_RULES
 from sim.schema import (
     Context,
@@ -29,15 +33,14 @@ from sim.schema import (
     ScenarioError,
     Spec,
     Text,
-    apply_overrides,
     build,
-    hint,
+    build_all,
     mapping,
-    parse_yaml,
     reject_unknown,
     spec,
     to_dict,
 )
+from sim.yamlsource import apply_overrides, parse_yaml
 
 __all__ = ["Scenario", "ScenarioError", "load", "load_text", "realise", "uncertain", "dump"]
 
@@ -113,9 +116,13 @@ class Country:
     memory: Num = spec(Number(0.0, 0.999), 0.6, "anxiety memory rho: A <- rho A + (1-rho) p")
     noise: Num = spec(Number(1e-6, 100.0), 0.05, "logit noise of approach, acceptance, renewal")
     policy: Kinded = spec(PolicySpec(), Kinded("fixed", {"cap": 1000.0}), "tariff policy")
-    pressures: dict[str, PressureChannel] = spec(MapOf(PressureSpec()), factory=dict, doc="")
+    pressures: dict[str, PressureChannel] = spec(
+        MapOf(PressureSpec(), most=MAX_ENTRIES), factory=dict, doc=""
+    )
     channels: dict[str, ApproachChannel] = spec(
-        MapOf(Nested(ApproachChannel)), factory=lambda: dict(PUBLIC), doc="ways to ask"
+        MapOf(Nested(ApproachChannel), most=MAX_ENTRIES),
+        factory=lambda: dict(PUBLIC),
+        doc="ways to ask",
     )
     leak_propensity: Num = spec(SHARE, 0.5, "chance it publicises a leakable approach")
     denial: Num = spec(SHARE, 0.5, "chance it publicly denies a leaked approach of its own")
@@ -144,12 +151,16 @@ class CountriesSpec(Spec):
         raw = mapping(raw, path, ctx)
         if len(raw) < 2:
             raise ctx.error(path, "a trade war needs at least two countries")
-        out = []
+        if len(raw) > MAX_COUNTRIES:
+            raise ctx.error(path, f"{len(raw):,} countries; at most {MAX_COUNTRIES} are allowed")
+        out, before = [], len(ctx.problems)
         for name, body in raw.items():
-            Text(pattern=COUNTRY).convert(name, (*path, str(name)), ctx)
-            if name in ("none", "mutual", "mixed"):
-                raise ctx.error((*path, name), f"{name!r} is reserved for outcomes; rename it")
-            out.append(build(Country, body, (*path, name), ctx, name=name))
+            with ctx.collecting():
+                Text(pattern=COUNTRY).convert(name, (*path, str(name)), ctx)
+                if name in RESERVED:
+                    raise ctx.error((*path, name), f"{name!r} is reserved for outcomes; rename it")
+                out.append(build(Country, body, (*path, name), ctx, name=name))
+        ctx.failed_since(before)
         return tuple(out)
 
     def dump(self, value):
@@ -177,7 +188,8 @@ def parse_sweep_param(key: str, raw, path: Path, ctx: Context) -> SweepParam:
     if isinstance(raw, list):
         if not raw:
             raise ctx.error(path, "an empty list of values")
-        values = tuple(Number().convert(v, (*path, i), ctx) for i, v in enumerate(raw))
+        number = Number(uncertain=False)  # a swept value is a value, not a distribution
+        values = tuple(number.convert(v, (*path, i), ctx) for i, v in enumerate(raw))
         return SweepParam(key, values=values)
     raw = mapping(raw, path, ctx)
     reject_unknown(raw, ("low", "high", "num"), path, ctx)
@@ -208,6 +220,10 @@ class SweepParamsSpec(Spec):
 
 
 METHODS = ("grid", "lhs", "sobol", "random")
+# A sweep's bounds, wherever its settings come from (sweep: block, command line, sweep.json):
+# ``points`` and the design's total points (n (d + 2) for sobol, the product for a grid),
+# replicates per point, and the runs of the whole design.
+MAX_POINTS, MAX_RUNS_PER_POINT, MAX_SWEEP_RUNS = 10**6, 10**7, 10**9
 
 
 @dataclass(frozen=True)
@@ -215,8 +231,10 @@ class SweepBlock:
     """Default settings of ``tradewar sweep`` for this scenario (the command line wins)."""
 
     method: str = spec(Text(choices=METHODS), "lhs", "design")
-    points: int = spec(Number(1, 10**6, uncertain=False, integer=True), 64, "design points")
-    runs_per_point: int = spec(Number(1, 10**7, uncertain=False, integer=True), 200, "runs")
+    points: int = spec(Number(1, MAX_POINTS, uncertain=False, integer=True), 64, "design points")
+    runs_per_point: int = spec(
+        Number(1, MAX_RUNS_PER_POINT, uncertain=False, integer=True), 200, "runs"
+    )
     parameters: tuple[SweepParam, ...] = spec(SweepParamsSpec(), (), "swept keys and ranges")
 
 
@@ -229,15 +247,15 @@ class Scenario:
     countries: tuple[Country, ...] = spec(CountriesSpec(), doc="two or more countries")
     description: str = spec(Text(), "", "free text")
     horizon: int = spec(Number(1, 5200, uncertain=False, integer=True), 52, "weeks simulated")
-    runs: int = spec(Number(1, 10**9, uncertain=False, integer=True), 1000, "repeated runs")
+    runs: int = spec(Number(1, MAX_RUNS, uncertain=False, integer=True), 1000, "repeated runs")
     seed: int = spec(Number(0, 2**63 - 1, uncertain=False, integer=True), 0, "master seed")
     block_size: int = spec(
         Number(1, 10**6, uncertain=False, integer=True), 1000, "replicates simulated together"
     )
     negotiation: Negotiation = spec(Nested(Negotiation), factory=Negotiation, doc="talks")
-    events: tuple[Event, ...] = spec(ListOf(EventSpec()), (), "scheduled events")
+    events: tuple[Event, ...] = spec(ListOf(EventSpec(), MAX_EVENTS), (), "scheduled events")
     random_events: tuple[Event, ...] = spec(
-        ListOf(EventSpec(random=True)), (), "events with a weekly hazard"
+        ListOf(EventSpec(random=True), MAX_EVENTS), (), "events with a weekly hazard"
     )
     sweep: SweepBlock = spec(Nested(SweepBlock), factory=SweepBlock, doc="sweep defaults")
 
@@ -248,6 +266,7 @@ class Scenario:
 # --------------------------------------------------------------------------- loading
 
 
+NOT_REGULAR = "cannot read scenario file: not a regular file (a folder, device or pipe)"
 MAX_BYTES = 1 << 20  # a scenario is a page or two; a bigger file is a mistake or an attack
 
 
@@ -260,78 +279,50 @@ def load(path: str | FilePath, overrides: list[str] = (), allow_code: bool = Fal
     Raises:
         ScenarioError: any problem, naming the file, the line and the key.
     """
-    try:
-        size = FilePath(path).stat().st_size
-        if size > MAX_BYTES:
-            raise ScenarioError(f"{path}: the file is {size:,} bytes; a scenario may be at most "
-                                f"{MAX_BYTES:,} (is this the right file?)")  # fmt: skip
-        text = FilePath(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{path}: cannot read scenario file: {exc}") from None
+    text = read_text(path)
     return load_text(text, str(path), overrides, allow_code)
 
 
-def load_text(
-    text: str, source: str = "<string>", overrides: list[str] = (), allow_code: bool = False
-) -> Scenario:
+def read_text(path: str | FilePath) -> str:
+    """The text of a regular file of at most MAX_BYTES; never blocks, never reads more."""
+    try:
+        # Devices and pipes report size 0 and may never end (/dev/zero) or block in open()
+        # (a FIFO with no writer): only a regular file is read, opened without blocking.
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise ScenarioError(f"{path}: {NOT_REGULAR}")
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):  # replaced since the stat above
+                raise ScenarioError(f"{path}: {NOT_REGULAR}")
+            data = handle.read(MAX_BYTES + 1)  # never more, whatever the size says
+        if len(data) > MAX_BYTES:
+            size = max(info.st_size, len(data))
+            raise ScenarioError(f"{path}: the file is {size:,} bytes; a scenario may be at most "
+                                f"{MAX_BYTES:,} (is this the right file?)")  # fmt: skip
+        return data.decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"{path}: cannot read scenario file: {exc}") from None
+
+
+def load_text(text: str, source: str = "<string>", overrides: list[str] = (),
+              allow_code: bool = False, option: str = "--set") -> Scenario:  # fmt: skip
+    """Parse, override (``option`` names where overrides came from) and validate."""
     if len(text) > MAX_BYTES:
         raise ScenarioError(f"{source}: {len(text):,} characters; a scenario may be at most "
                             f"{MAX_BYTES:,}")  # fmt: skip
     raw, lines = parse_yaml(text, source)
-    ctx = Context(source, lines, allow_code=allow_code)
+    ctx = Context(source, lines, allow_code=allow_code, option=option)
     raw = apply_overrides(mapping(raw, (), ctx), overrides, ctx)
-    scenario = build(Scenario, raw, (), ctx)
-    _cross_check(scenario, ctx)
-    return scenario
-
-
-def _fixed(value) -> bool:
-    return not isinstance(value, Distribution)
-
-
-def _cross_check(s: Scenario, ctx: Context) -> None:
-    names = s.country_names()
-    for c in s.countries:
-        base = ("countries", c.name)
-        others = [n for n in names if n != c.name]
-        if not c.channels:
-            raise ctx.error((*base, "channels"), "needs at least one way to ask for talks")
-        for field_name in ("imports", "tariff"):
-            given = getattr(c, field_name)
-            for partner in given:
-                if partner not in others:
-                    why = (
-                        "a country cannot trade with itself"
-                        if partner == c.name
-                        else ("not a country in this scenario" + hint(partner, others))
-                    )
-                    raise ctx.error((*base, field_name, partner), why)
-            for partner in others:
-                if partner not in given:
-                    raise ctx.error((*base, field_name), f"missing partner {partner!r}")
-        if _fixed(c.floor) and _fixed(c.cap) and c.floor > c.cap:
-            raise ctx.error((*base, "floor"), f"floor {c.floor} is above cap {c.cap}")
-        for partner, t in c.tariff.items():
-            if _fixed(t) and _fixed(c.floor) and _fixed(c.cap) and not c.floor <= t <= c.cap:
-                raise ctx.error(
-                    (*base, "tariff", partner),
-                    f"{t} is outside [floor, cap] = [{c.floor}, {c.cap}]",
-                )
-    timed = [(("events", k), ev) for k, ev in enumerate(s.events)]
-    timed += [(("random_events", k), ev) for k, ev in enumerate(s.random_events)]
-    for base, ev in timed:
-        if ev.country not in names:
-            raise ctx.error(
-                (*base, "country"), f"unknown country {ev.country!r}" + hint(ev.country, names)
-            )
-        if ev.partner is not None and (ev.partner not in names or ev.partner == ev.country):
-            raise ctx.error((*base, "partner"), f"{ev.partner!r} is not a partner of {ev.country}")
-        if ev.week is not None and ev.week >= s.horizon:
-            raise ctx.error((*base, "week"), f"week {ev.week} is past the horizon ({s.horizon})")
-        if ev.week is None and ev.from_week >= s.horizon:
-            raise ctx.error((*base, "from_week"), f"week {ev.from_week} is past the horizon")
-        if ev.to_week is not None and ev.to_week <= ev.from_week:
-            raise ctx.error((*base, "to_week"), "must be after from_week")
+    scenario = build_all(Scenario, raw, ctx)
+    try:
+        for where, message in problems(scenario):
+            ctx.report(ctx.error(where, message))
+    except ScenarioError:  # MAX_ERRORS reached
+        pass
+    if ctx.problems:
+        raise ScenarioError(ctx.summary())
+    return resolved(scenario)
 
 
 def dump(s: Scenario) -> str:

@@ -8,6 +8,7 @@ trade wars; :mod:`sim.scenario` declares the scenario with it.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import difflib
@@ -16,109 +17,87 @@ import re
 from dataclasses import MISSING, dataclass, field
 from typing import Any
 
-import yaml
-
 from sim import distributions
 from sim.distributions import Distribution, DistributionError, as_number, short
 
 Path = tuple[str | int, ...]
 
 
+MAX_ERRORS = 20  # validate reports this many problems of one file, then stops
+
+
 class ScenarioError(ValueError):
-    """Bad scenario input; the message names the file, the line and the key."""
+    """Bad scenario input; the message names the file, the line and the key.
+
+    A file with several problems gives one message per line, in file order.
+    """
+
+
+class _Reported(ScenarioError):
+    """Problems already in ``Context.problems``: the enclosing item failed, carry on."""
+
+
+class _TooMany(ScenarioError):
+    """MAX_ERRORS problems found: stop looking."""
 
 
 def dotted(path: Path) -> str:
-    return ".".join(str(p) for p in path)
+    # A key with a newline or other control character is shown escaped: one problem, one line.
+    return ".".join(str(p) if str(p).isprintable() else repr(str(p)) for p in path)
 
 
 @dataclass
 class Context:
-    """Where values came from: file name, YAML line of each key path, and --set overrides."""
+    """Where values came from: file name, YAML line of each key path, and overrides.
+
+    ``option`` is the command-line option the overrides came from (``--set``, ``--param``);
+    ``problems`` collects the messages of every item that failed, so that one pass reports
+    them all.
+    """
 
     source: str
     lines: dict[Path, int] = field(default_factory=dict)
     overridden: set[Path] = field(default_factory=set)
     allow_code: bool = False  # may the scenario name user functions (module:function)?
+    option: str = "--set"
+    problems: list[str] = field(default_factory=list)
 
     def error(self, path: Path, message: str) -> ScenarioError:
         key = dotted(path) or "(top level)"
+        # Messages quote user text (scipy's too): escape control characters, one line each.
+        message = "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
         if any(path[:cut] in self.overridden for cut in range(len(path) + 1)):
-            return ScenarioError(f"{self.source}: --set {key}: {message}")
+            return ScenarioError(f"{self.source}: {self.option} {key}: {message}")
         for cut in range(len(path), -1, -1):
             if path[:cut] in self.lines:
                 return ScenarioError(f"{self.source}:{self.lines[path[:cut]]}: {key}: {message}")
         return ScenarioError(f"{self.source}: {key}: {message}")
 
-
-class _Loader(yaml.SafeLoader):
-    """``yaml.SafeLoader`` whose impossible dates are YAML errors with a line, not ValueErrors."""
-
-    def construct_yaml_timestamp(self, node):
+    @contextlib.contextmanager
+    def collecting(self):
+        """Record a ScenarioError raised inside and go on with the next item."""
         try:
-            return super().construct_yaml_timestamp(node)
-        except ValueError as exc:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"impossible date {node.value!r}: {exc}", node.start_mark
-            ) from None
-
-
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
-
-
-def parse_yaml(text: str, source: str) -> tuple[Any, dict[Path, int]]:
-    """``yaml.safe_load`` plus the line of every mapping key and sequence item."""
-    lines: dict[Path, int] = {}
-    try:
-        loader = _Loader(text)
-        try:
-            node = loader.get_single_node()
-            if node is None:
-                return None, lines
-            # Lines first: construction flattens merge keys (<<) into the node tree.
-            _record_lines(node, (), lines, set(), source)
-            return loader.construct_document(node), lines
-        finally:
-            loader.dispose()
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{source}:{mark.line + 1}" if mark else source
-        problem = getattr(exc, "problem", None) or str(exc)
-        kind = (
-            "bad YAML value"
-            if isinstance(exc, yaml.constructor.ConstructorError)
-            else ("YAML syntax error")
-        )
-        raise ScenarioError(f"{where}: {kind}: {problem}") from None
-    except (ValueError, TypeError, RecursionError) as exc:  # e.g. a date 2025-13-01
-        if isinstance(exc, ScenarioError):
+            yield
+        except _TooMany:
             raise
-        raise ScenarioError(f"{source}: cannot read YAML value: {short(str(exc))}") from None
+        except _Reported:
+            pass
+        except ScenarioError as exc:
+            self.report(exc)
 
+    def report(self, exc: ScenarioError) -> None:
+        self.problems.append(str(exc))
+        if len(self.problems) >= MAX_ERRORS:
+            raise _TooMany(self.summary())
 
-def _record_lines(node, path: Path, lines: dict, seen: set, source: str) -> None:
-    # Aliased nodes are walked once: an alias bomb must not expand here.
-    if id(node) in seen:
-        return
-    seen.add(id(node))
-    if isinstance(node, yaml.MappingNode):
-        here: dict[str, int] = {}
-        for key, value in node.value:
-            line = key.start_mark.line + 1
-            name = str(key.value)
-            if name in here and name != "<<":
-                raise ScenarioError(
-                    f"{source}:{line}: {dotted((*path, name))}: duplicate key "
-                    f"(first on line {here[name]})"
-                )
-            here[name] = line
-            sub = (*path, name)
-            lines.setdefault(sub, line)
-            _record_lines(value, sub, lines, seen, source)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            lines.setdefault((*path, i), item.start_mark.line + 1)
-            _record_lines(item, (*path, i), lines, seen, source)
+    def failed_since(self, count: int) -> None:
+        """Raise if problems were reported after the first ``count``: the item is invalid."""
+        if len(self.problems) > count:
+            raise _Reported("\n".join(self.problems[count:]))
+
+    def summary(self) -> str:
+        stopped = f"\n(stopped after {MAX_ERRORS} problems)"
+        return "\n".join(self.problems) + (stopped if len(self.problems) >= MAX_ERRORS else "")
 
 
 # --------------------------------------------------------------------------- specs
@@ -146,15 +125,16 @@ class Number(Spec):
     def convert(self, raw, path, ctx):
         if isinstance(raw, dict) and "dist" in raw and self.uncertain:
             return self._distribution(raw, path, ctx)
+        exact = self.integer and isinstance(raw, int) and not isinstance(raw, bool)
         try:
-            number = as_number(raw)
+            number = raw if exact else as_number(raw)  # a seed keeps all its digits
         except OverflowError:
             number = math.inf
         if number is None:
             kind = "a whole number" if self.integer else "a number"
             extra = " or a {dist: ...} mapping" if self.uncertain else ""
             raise ctx.error(path, f"expected {kind}{extra}, got {short(raw)}")
-        if not math.isfinite(number):
+        if not exact and not math.isfinite(number):
             raise ctx.error(path, f"must be finite, got {short(raw)}")
         if self.integer and number != int(number):
             raise ctx.error(path, f"expected a whole number, got {short(raw)}")
@@ -166,7 +146,11 @@ class Number(Spec):
         try:
             dist = distributions.make(raw)
         except DistributionError as exc:
-            raise ctx.error(path, str(exc)) from None
+            name = raw["dist"]
+            known = distributions.DISTRIBUTIONS
+            unknown = isinstance(name, str) and name not in known
+            why = str(exc) + (hint(name, known) if unknown else "")
+            raise ctx.error(path, why) from None
         low, high = dist.support()
         if low < self.low or high > self.high:
             raise ctx.error(
@@ -231,13 +215,19 @@ class MapOf(Spec):
 
     value: Spec
     key_pattern: str = r"[A-Za-z][A-Za-z0-9_-]*"
+    most: int = 1000
 
     def convert(self, raw, path, ctx):
-        out = {}
-        for key, val in mapping(raw, path, ctx).items():
-            if not isinstance(key, str) or not re.fullmatch(self.key_pattern, key):
-                raise ctx.error((*path, str(key)), "names must be letters, digits, _ or -")
-            out[key] = self.value.convert(val, (*path, key), ctx)
+        raw = mapping(raw, path, ctx)
+        if len(raw) > self.most:
+            raise ctx.error(path, f"{len(raw):,} entries; at most {self.most:,} are allowed")
+        out, before = {}, len(ctx.problems)
+        for key, val in raw.items():
+            with ctx.collecting():
+                if not isinstance(key, str) or not re.fullmatch(self.key_pattern, key):
+                    raise ctx.error((*path, str(key)), "names must be letters, digits, _ or -")
+                out[key] = self.value.convert(val, (*path, key), ctx)
+        ctx.failed_since(before)
         return out
 
     def dump(self, value):
@@ -247,13 +237,21 @@ class MapOf(Spec):
 @dataclass(frozen=True)
 class ListOf(Spec):
     value: Spec
+    most: int = 1000
 
     def convert(self, raw, path, ctx):
         if raw is None:
             return ()
         if not isinstance(raw, list):
             raise ctx.error(path, f"expected a list, got {type(raw).__name__}")
-        return tuple(self.value.convert(v, (*path, i), ctx) for i, v in enumerate(raw))
+        if len(raw) > self.most:
+            raise ctx.error(path, f"{len(raw):,} items; at most {self.most:,} are allowed")
+        out, before = [], len(ctx.problems)
+        for i, v in enumerate(raw):
+            with ctx.collecting():
+                out.append(self.value.convert(v, (*path, i), ctx))
+        ctx.failed_since(before)
+        return tuple(out)
 
     def dump(self, value):
         return [self.value.dump(v) for v in value]
@@ -290,14 +288,28 @@ def build(cls, raw, path: Path, ctx: Context, **given):
     """Build dataclass ``cls`` from the raw mapping, field by field through each Spec."""
     raw = mapping(raw, path, ctx)
     specs = {f.name: f for f in dataclasses.fields(cls) if "spec" in f.metadata}
-    reject_unknown(raw, specs, path, ctx)
+    before = len(ctx.problems)
+    with ctx.collecting():
+        reject_unknown(raw, specs, path, ctx)
     values = {}
     for name, f in specs.items():
-        if name in raw:
-            values[name] = f.metadata["spec"].convert(raw[name], (*path, name), ctx)
-        elif f.default is MISSING and f.default_factory is MISSING:
-            raise ctx.error((*path, name), "required key is missing")
+        with ctx.collecting():
+            if name in raw:
+                values[name] = f.metadata["spec"].convert(raw[name], (*path, name), ctx)
+            elif f.default is MISSING and f.default_factory is MISSING:
+                raise ctx.error((*path, name), "required key is missing")
+    ctx.failed_since(before)
     return cls(**values, **given)
+
+
+def build_all(cls, raw, ctx: Context, **given):
+    """:func:`build` at the top level: every problem found, in one ScenarioError."""
+    try:
+        return build(cls, raw, (), ctx, **given)
+    except _TooMany:
+        raise ScenarioError(ctx.summary()) from None
+    except _Reported:
+        raise ScenarioError(ctx.summary()) from None
 
 
 def to_dict(obj) -> dict:
@@ -307,59 +319,3 @@ def to_dict(obj) -> dict:
         if "spec" in f.metadata:
             out[f.name] = f.metadata["spec"].dump(getattr(obj, f.name))
     return out
-
-
-# --------------------------------------------------------------------------- overrides
-
-
-def apply_overrides(raw: dict, overrides, ctx: Context) -> dict:
-    """``raw`` with each ``KEY.PATH=VALUE`` applied (VALUE is YAML); the input is not changed.
-
-    YAML anchors share nested mappings between keys; the copy unshares them, so an override
-    changes only its own path.
-    """
-    if not overrides:
-        return raw
-    raw = _unshare(raw)
-    for item in overrides:
-        _apply_override(raw, item, ctx)
-    return raw
-
-
-def _unshare(node):
-    if isinstance(node, dict):
-        return {k: _unshare(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_unshare(v) for v in node]
-    return node
-
-
-def _apply_override(raw: dict, item: str, ctx: Context) -> None:
-    """Set the value at a dotted KEY.PATH of ``raw``; list items are addressed by index."""
-    key, sep, text = item.partition("=")
-    if not sep or not key.strip():
-        raise ScenarioError(f"{ctx.source}: --set {item!r}: expected KEY.PATH=VALUE")
-    try:
-        value = yaml.safe_load(text)
-    except yaml.YAMLError:
-        raise ScenarioError(f"{ctx.source}: --set {key}: cannot parse value {text!r}") from None
-    parts: list[Any] = key.strip().split(".")
-    node: Any = raw
-    for depth, part in enumerate(parts[:-1]):
-        if isinstance(node, list):
-            if not (part.isdigit() and int(part) < len(node)):
-                raise ScenarioError(f"{ctx.source}: --set {key}: no item {part} in this list")
-            parts[depth] = int(part)
-            node = node[int(part)]
-        elif isinstance(node, dict):
-            if part not in node:
-                # A mapping made by --set: errors below it are the override's, not the file's.
-                node[part] = {}
-                ctx.overridden.add(tuple(parts[: depth + 1]))
-            node = node[part]
-        else:
-            raise ScenarioError(f"{ctx.source}: --set {key}: {part!r} is not a mapping")
-    if not isinstance(node, dict):
-        raise ScenarioError(f"{ctx.source}: --set {key}: cannot set a key inside a value")
-    node[parts[-1]] = value
-    ctx.overridden.add(tuple(parts))

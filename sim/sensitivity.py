@@ -1,8 +1,9 @@
 """Sobol' sensitivity indices of a sweep's outcomes, with reproducible bootstrap intervals.
 
-The design is Saltelli's (see :func:`sim.sweep.design`); the indices come from
-``scipy.stats.sobol_indices`` and their 95% intervals from a seeded BCa bootstrap of the same
-estimator, so a sweep's sensitivity.csv is identical every time it is written.
+The design is Saltelli's (see :func:`sim.sweep.design`); the indices come from Saltelli's
+(2010) estimators, as in ``scipy.stats.sobol_indices`` (which fails for a single parameter),
+and their 95% intervals from a seeded BCa bootstrap of the same estimator, so a sweep's
+sensitivity.csv is identical every time it is written.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 import numpy as np
 from scipy import stats
 
+from sim import columns as C
 from sim.results import write_columns
 
 DESIGN_KEY = 0x5EED  # spawn key of a sweep design's stream (and, below it, the bootstrap's)
@@ -44,8 +46,7 @@ def sensitivity(folder: Path, params, n: int, seed: int, columns: dict,
     return "\n".join(ranking)
 
 
-SENS_COLUMNS = ("outcome", "parameter", "first_order", "first_order_low", "first_order_high",
-                "total_order", "total_order_low", "total_order_high")  # fmt: skip
+SENS_COLUMNS = tuple(C.names(C.SENSITIVITY, C.Layout(())))
 
 
 def saltelli(f_A, f_B, f_AB):
@@ -62,11 +63,11 @@ def saltelli(f_A, f_B, f_AB):
 
 
 def _indices(f: dict, n: int, d: int, seed: int):
-    """Indices from scipy.stats.sobol_indices, and 95% BCa intervals from a seeded bootstrap.
+    """Indices by :func:`saltelli`, and 95% BCa intervals from a seeded bootstrap of it.
 
-    scipy's own ``SobolResult.bootstrap`` draws from numpy's global random state, so its
+    scipy's ``SobolResult.bootstrap`` draws from numpy's global random state, so its
     intervals change from run to run; resampling the same estimator with our seed keeps a
-    sweep's files reproducible.
+    sweep's files reproducible. As in scipy, an index whose variance is zero is 0.
     """
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(DESIGN_KEY, 1)))
     f_A, f_B, f_AB = f["f_A"][0], f["f_B"][0], f["f_AB"][:, 0, :]
@@ -75,13 +76,12 @@ def _indices(f: dict, n: int, d: int, seed: int):
         first, total = saltelli(f_A[idx], f_B[idx], f_AB[:, idx])
         return np.concatenate([first, total])
 
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
         # Degenerate bootstrap samples give NaN intervals, which is what we report.
         warnings.simplefilter("ignore", (RuntimeWarning, stats.DegenerateDataWarning))
-        result = stats.sobol_indices(func=f, n=n)
+        point = statistic(np.arange(n))
         boot = stats.bootstrap((np.arange(n),), statistic, vectorized=True, method="BCa",
                                n_resamples=999, confidence_level=0.95, rng=rng)  # fmt: skip
+    point[~np.isfinite(point)] = 0
     low, high = boot.confidence_interval
-    row = lambda a: np.reshape(a, (-1, d))[0]  # noqa: E731  (one output: scipy drops the axis)
-    return (row(result.first_order), row(result.total_order),
-            (low[:d], high[:d], low[d:], high[d:]))  # fmt: skip
+    return point[:d], point[d:], (low[:d], high[:d], low[d:], high[d:])

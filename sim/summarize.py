@@ -10,19 +10,24 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import replace
 
 import numpy as np
 
+from sim import columns as C
+from sim.reading import Results, load
 from sim.report import Headline
-from sim.results import Results, load
 
 FORMATS = ("table", "csv", "json")
 TOP = 10
 
 
-def summarize(folder, fmt: str = "table") -> str:
-    """The summary of ``folder`` as text in ``fmt`` (table, csv or json)."""
-    results = load(folder, pandas=False)
+def summarize(folder, fmt: str = "table", allow_code: bool = False) -> str:
+    """The summary of ``folder`` as text in ``fmt`` (table, csv or json).
+
+    ``allow_code``: the folder's scenario.yaml may name user functions (see ``load``).
+    """
+    results = load(folder, pandas=False, allow_code=allow_code)
     data = _sweep(results) if results.kind == "sweep" else _run(results)
     data = {"folder": str(results.folder), "kind": results.kind, "complete": results.complete,
             "problem": results.problem, **data}  # fmt: skip
@@ -38,27 +43,13 @@ def _plain(value):
     return float(value) if isinstance(value, np.floating) else str(value)
 
 
-TEXT_COLUMNS = ("first_approacher", "first_approach_channel", "final_status", "error")
-
-
-def text_column(table, name: str) -> np.ndarray:
-    col = table[name]
-    # a column that is blank in every row reads back as numbers (all NaN): these hold text
-    if name in TEXT_COLUMNS and col.dtype.kind == "f":
-        return np.full(len(col), "")
-    return col
-
-
 def _run(results: Results) -> dict:
     runs = results.tables.get("runs")
     if runs is None or len(runs) == 0:
         return {"runs": 0}
-    names = [c[len("first_approach_week_"):] for c in runs.dtype.names
-             if c.startswith("first_approach_week_")]  # fmt: skip
-    horizon = (results.manifest or {}).get("horizon") or 1 + int(np.nanmax(
-        [np.nanmax(np.r_[runs[c], 0]) for c in ("first_approach_week", "deal_week")]))  # fmt: skip
-    head = Headline(names, int(horizon))
-    head.add({name: text_column(runs, name) for name in runs.dtype.names})
+    lay = results.layout
+    head = Headline(list(lay.names), results.horizon)
+    head.add({name: runs[name] for name in runs.dtype.names})
     return {
         "runs": head.runs,
         "shares": {label: [p, lo, hi] for label, p, lo, hi in head.rows()},
@@ -75,13 +66,14 @@ def _final_tariffs(results: Results) -> dict[str, float]:
     summary = results.tables.get("summary")
     if summary is None or len(summary) == 0:
         return {}
-    last = summary["week"] == np.max(summary["week"])
-    tariff = np.char.startswith(summary["quantity"].astype(str), "tariff_on_")
-    rows = summary[last & tariff]
-    return {
-        f"{c} on {q[len('tariff_on_') :]}": float(p)
-        for c, q, p in zip(rows["country"], rows["quantity"], rows["p50"], strict=True)
-    }
+    last = summary[summary["week"] == np.max(summary["week"])]
+    names, out = results.layout.names, {}
+    for a in names:
+        for b in names:
+            rows = last[(last["country"] == a) & (last["quantity"] == C.TARIFF_ON.name(j=b))]
+            if a != b and len(rows):
+                out[f"{a} on {b}"] = float(rows["p50"][0])
+    return out
 
 
 def _sweep(results: Results) -> dict:
@@ -89,15 +81,15 @@ def _sweep(results: Results) -> dict:
     out: dict = {"points": 0, "top_points": [], "sensitivity": {}}
     if points is None or len(points) == 0:
         return out
-    names = list(points.dtype.names)
-    params = names[names.index("point") + 1 : names.index("runs")]
-    shown = params + [n for n in names if n.startswith(("p_first_", "p_deal", "median_first"))
-                      and not n.endswith(("_low", "_high"))]  # fmt: skip
-    order = np.argsort(-np.nan_to_num(points["p_deal"], nan=-1.0), kind="stable")[:TOP]
+    lay = replace(results.layout, keys=results.params)
+    shown = [*results.params, *C.estimates((C.P_FIRST, C.P_DEAL, C.MEDIAN_FIRST_APPROACH), lay)]
+    ranked = C.SORTED_BY.name()
+    order = np.argsort(-np.nan_to_num(points[ranked], nan=-1.0), kind="stable")[:TOP]
     out["points"] = len(points)
-    out["failed_points"] = int(np.sum(text_column(points, "error").astype(str) != ""))
+    out["failed_points"] = int(np.sum(points[C.ERROR.name()] != ""))
     out["top_points"] = [
-        {"point": int(points["point"][k]), **{n: float(points[n][k]) for n in shown}} for k in order
+        {"point": int(points[C.POINT.name()][k]), **{n: float(points[n][k]) for n in shown}}
+        for k in order
     ]
     sens = results.tables.get("sensitivity")
     if sens is not None:

@@ -17,7 +17,7 @@ import itertools
 import json
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -38,26 +38,8 @@ from sim.scenario import (
 )
 from sim.schema import Context
 from sim.sensitivity import DESIGN_KEY, sensitivity
-
-
-@dataclass(frozen=True)
-class Settings:
-    """A sweep's design: method, points, replicates, parameters and seed."""
-
-    method: str
-    points: int
-    runs_per_point: int
-    params: tuple[SweepParam, ...]
-    seed: int
-
-    def to_json(self) -> dict:
-        return {**asdict(self), "params": [asdict(p) for p in self.params]}
-
-    @classmethod
-    def from_json(cls, data: dict) -> Settings:
-        params = tuple(SweepParam(**{**p, "values": tuple(p["values"]) if p["values"] else None})
-                       for p in data["params"])  # fmt: skip
-        return cls(data["method"], data["points"], data["runs_per_point"], params, data["seed"])
+from sim.sweeppoints import concatenate, finished, point_file, read_point, record_outcomes
+from sim.sweepsettings import Settings, check, read_settings
 
 
 def settings_for(scenario: Scenario, method=None, points=None, runs_per_point=None,
@@ -81,6 +63,7 @@ def settings_for(scenario: Scenario, method=None, points=None, runs_per_point=No
     for p in chosen.params:
         if chosen.method == "grid" and p.values is None and p.num is None:
             raise ScenarioError(f"{p.key}: a grid needs a list or low:high:num")
+    check(chosen)
     return chosen
 
 
@@ -148,12 +131,12 @@ def check_keys(base: str, source: str, s: Settings, allow_code: bool = False) ->
         error = None
         for v in dict.fromkeys(values[:, k]):
             try:
-                load_text(base, source, [f"{p.key}={float(v)!r}"], allow_code)
+                load_text(base, source, [f"{p.key}={float(v)!r}"], allow_code, "--param")
                 break
             except ScenarioError as exc:
                 error = exc
         else:
-            raise ScenarioError(f"--param {p.key}: {error}")
+            raise error
 
 
 # --------------------------------------------------------------------------- running
@@ -166,38 +149,19 @@ class Report:
     ranking: str
 
 
-def point_file(folder: Path, p: int, suffix: str) -> Path:
-    return folder / "points" / f"{p:06d}.{suffix}"
+def blocks_per_point(s: Settings, block_size: int) -> int:
+    return block_count(s.runs_per_point, min(block_size, s.runs_per_point))
 
 
-def read_point(folder: Path, p: int) -> dict | None:
-    """Point ``p``'s record, or None if it is missing or not a record (it will run again)."""
+def is_complete(folder: Path, s: Settings) -> bool:
+    """Every point finished and the manifest says complete: nothing for ``--resume`` to do."""
     try:
-        record = json.loads(point_file(folder, p, "json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    ok = isinstance(record, dict) and {"point", "values", "stats", "error"} <= record.keys()
-    return record if ok and record["point"] == p else None
-
-
-def finished(folder: Path, points: int) -> set[int]:
-    return {p for p in range(points) if read_point(folder, p) is not None}
-
-
-def read_settings(folder: Path) -> tuple[Settings, dict]:
-    """A sweep folder's design settings (and the raw sweep.json).
-
-    Raises:
-        OutputError: sweep.json is missing or not a sweep's settings.
-    """
-    path = folder / "sweep.json"
-    try:
-        saved = json.loads(path.read_text(encoding="utf-8"))
-        return Settings.from_json(saved), saved
-    except FileNotFoundError:
-        raise OutputError(f"{folder}: no sweep.json here; not a sweep folder") from None
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise OutputError(f"{path}: not a sweep's settings ({type(exc).__name__}: {exc})") from None
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return False
+    if not (isinstance(manifest, dict) and manifest.get("complete") is True):
+        return False
+    return (folder / "points.csv").is_file() and len(finished(folder, design(s))) == s.size()
 
 
 def tasks_for(base: str, s: Settings, values: np.ndarray, todo: list[int], block_size: int,
@@ -228,8 +192,11 @@ def run(folder: Path, *, workers=None, executor=None, runs_detail=False, allow_c
     scenario = load_text(base, str(folder / "scenario.yaml"), allow_code=allow_code)
     names = scenario.country_names()
     values = design(s)
-    (folder / "points").mkdir(exist_ok=True)
-    done = finished(folder, len(values))
+    try:
+        (folder / "points").mkdir(exist_ok=True)
+    except OSError as exc:  # e.g. a file named points
+        raise OutputError(f"{folder / 'points'}: cannot hold the point records: {exc}") from None
+    done = finished(folder, values, runs_detail)
     todo = [p for p in range(len(values)) if p not in done]
 
     def record(p: int, stats_: dict | None, error: str | None, detail: str = "") -> None:
@@ -243,7 +210,7 @@ def run(folder: Path, *, workers=None, executor=None, runs_detail=False, allow_c
         if on_point:
             on_point(p)
 
-    blocks = block_count(s.runs_per_point, min(scenario.block_size, s.runs_per_point))
+    blocks = blocks_per_point(s, scenario.block_size)
     order: deque = deque()
     failed = lambda p, error: record(p, None, error)  # noqa: E731
     tasks = tasks_for(base, s, values, todo, scenario.block_size, failed, order, allow_code)
@@ -269,8 +236,12 @@ def _runs_text(p: int, outcomes: dict[str, np.ndarray]) -> str:
 def assemble(folder: Path, s: Settings, values: np.ndarray, names: list[str],
              runs_detail: bool) -> Report:  # fmt: skip
     """points.csv (and runs.csv, sensitivity.csv) from the finished points, in point order."""
-    records = [read_point(folder, p) for p in range(len(values))]
-    outcome_names = next((list(r["stats"]) for r in records if r["stats"]), [])
+    records = [read_point(folder, p, values[p]) for p in range(len(values))]
+    if None in records:  # a record went missing or was damaged while the sweep ran
+        p = records.index(None)
+        raise OutputError(f"{point_file(folder, p, 'json')}: missing or damaged; resume to run "
+                          "the point again")  # fmt: skip
+    outcome_names = record_outcomes(folder, records)
     columns = {"point": np.arange(len(values))}
     for k, p in enumerate(s.params):
         columns[p.key] = values[:, k]
@@ -280,26 +251,9 @@ def assemble(folder: Path, s: Settings, values: np.ndarray, names: list[str],
         columns[name] = np.array([r["stats"][name] if r["stats"] else np.nan for r in records])
     write_columns(folder / "points.csv", columns)
     if runs_detail:
-        _concatenate(
-            folder / "runs.csv", [point_file(folder, p, "csv") for p in range(len(values))]
-        )
+        concatenate(folder / "runs.csv", [point_file(folder, p, "csv") for p in range(len(values))])
     failures = [(r["point"], r["error"]) for r in records if r["error"]]
     ranking = ""
     if s.method == "sobol" and not failures:
         ranking = sensitivity(folder, s.params, s.points, s.seed, columns, outcome_names)
     return Report(len(values), failures, ranking)
-
-
-def _concatenate(path: Path, parts: list[Path]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as out:
-        header_written = False
-        for part in parts:
-            if not part.exists():
-                continue
-            head, _, body = part.read_text(encoding="utf-8").partition("\n")
-            if not header_written:
-                out.write(head + "\n")
-                header_written = True
-            out.write(body)
-    tmp.replace(path)

@@ -1,22 +1,25 @@
 """Per-week distributions over runs (summary.csv), in memory that does not grow with runs.
 
 Trajectories go to a float32 memory map on disk (quantity, week, run) block by block; the
-percentiles are exact and the same whatever order the blocks arrive in.
+percentiles are exact and the same whatever order the blocks arrive in. The map's file is
+allocated in full up front: writing into a sparse map on a full disk kills the process with
+SIGBUS, while allocating first gives a plain "no space left on device" before any run.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import os
 from pathlib import Path
 
 import numpy as np
 
+from sim import columns as C
+from sim.columns import PERCENTILES
 from sim.eventlog import week_dates
 from sim.negotiation import STATUSES
-from sim.results import csv_text
-
-PERCENTILES = (5, 25, 50, 75, 95)
-SUMMARY_COLUMNS = ("week", "date", "country", "quantity", "mean", *(f"p{q}" for q in PERCENTILES))
+from sim.results import TMP_SUFFIX, csv_text, write_atomic, writing
 
 
 class WeeklySummary:
@@ -29,14 +32,12 @@ class WeeklySummary:
     def __init__(self, folder: Path, names: list[str], weeks: int, runs: int) -> None:
         self.names, self.weeks, self.runs = names, weeks, runs
         n = len(names)
-        self.quantities: list[tuple[str, str]] = []  # (country, quantity)
-        for i, a in enumerate(names):
-            self.quantities += [(a, f"tariff_on_{b}") for j, b in enumerate(names) if j != i]
-            self.quantities += [(a, q) for q in ("pressure", "anxiety", "market_drawdown")]
-        self.path = folder / ".trajectories.tmp"
-        self.data = np.lib.format.open_memmap(
-            self.path, mode="w+", dtype=np.float32, shape=(len(self.quantities), weeks, runs)
-        )
+        self.layout = C.Layout(tuple(names))
+        self.quantities = self.quantities_of(names)  # (country, quantity), in add()'s order
+        self.path = folder / (".trajectories" + TMP_SUFFIX)
+        shape = (len(self.quantities), weeks, runs)
+        allocate(self.path, 4 * int(np.prod(shape)))
+        self.data = np.memmap(self.path, dtype=np.float32, mode="r+", shape=shape)
         self.status_counts = np.zeros((weeks, n, len(STATUSES)))
         self.pairs_per_country = n - 1
 
@@ -54,26 +55,39 @@ class WeeklySummary:
         for s in range(len(STATUSES)):
             self.status_counts[:, :, s] += ((status == s) & offdiag).sum(axis=(1, 3))
 
+    @staticmethod
+    def quantities_of(names: list[str]) -> list[tuple[str, str]]:
+        """(country, quantity) of every weekly trajectory the summary keeps."""
+        layout = C.Layout(tuple(names))
+        return [(a, q) for a in names for q in C.names(C.QUANTITIES, layout, a)]
+
+    @classmethod
+    def bytes_needed(cls, names: list[str], weeks: int, runs: int) -> int:
+        """The size of the trajectory file for these countries, weeks and runs."""
+        return 4 * len(cls.quantities_of(names)) * weeks * runs
+
     def write(self, path: Path, start: dt.date) -> dict[str, float]:
-        """Write summary.csv; return the median of each quantity in the last week."""
+        """Write summary.csv (atomically); return each median final tariff, keyed ``"I on J"``."""
         dates = week_dates(start, self.weeks)
         week_idx = np.arange(self.weeks)
         last_median = {}
-        with open(path, "w", encoding="utf-8", newline="") as out:
-            out.write(",".join(SUMMARY_COLUMNS) + "\n")
-            for q, (country, name) in enumerate(self.quantities):
-                mean, pct = self._stats(q)
-                last_median[f"{country}.{name}"] = float(pct[PERCENTILES.index(50), -1])
-                # Trajectories are stored as float32: print no more digits than they hold.
-                out.write(csv_text(self._rows(week_idx, dates, country, name, mean, pct), 7))
-            total = self.runs * self.pairs_per_country
-            for i, country in enumerate(self.names):
-                for s, status in enumerate(STATUSES):
-                    share = self.status_counts[:, i, s] / total
-                    blank = np.full((len(PERCENTILES), self.weeks), np.nan)
-                    rows = self._rows(week_idx, dates, country, f"share_{status}", share, blank)
-                    out.write(csv_text(rows, 7))
-        return last_median
+        parts = [",".join(C.names(C.SUMMARY, self.layout)) + "\n"]
+        for q, (country, name) in enumerate(self.quantities):
+            mean, pct = self._stats(q)
+            last_median[country, name] = float(pct[PERCENTILES.index(50), -1])
+            # Trajectories are stored as float32: print no more digits than they hold.
+            parts.append(csv_text(self._rows(week_idx, dates, country, name, mean, pct), 7))
+        total = self.runs * self.pairs_per_country
+        for i, country in enumerate(self.names):
+            for s, status in enumerate(STATUSES):
+                share = self.status_counts[:, i, s] / total
+                blank = np.full((len(PERCENTILES), self.weeks), np.nan)
+                quantity = C.SHARE.name(status=status)
+                rows = self._rows(week_idx, dates, country, quantity, share, blank)
+                parts.append(csv_text(rows, 7))
+        write_atomic(path, "".join(parts))
+        return {f"{a} on {b}": last_median[a, C.TARIFF_ON.name(j=b)]
+                for a in self.names for b in self.names if a != b}  # fmt: skip
 
     def _stats(self, q: int) -> tuple[np.ndarray, np.ndarray]:
         """Mean and percentiles per week, reading a few million values at a time."""
@@ -88,11 +102,28 @@ class WeeklySummary:
     @staticmethod
     def _rows(weeks, dates, country, quantity, mean, pct) -> dict[str, np.ndarray]:
         n = len(weeks)
-        cols = {"week": weeks, "date": dates, "country": np.full(n, country),
-                "quantity": np.full(n, quantity), "mean": mean}  # fmt: skip
-        cols.update({f"p{q}": row for q, row in zip(PERCENTILES, pct, strict=True)})
-        return cols
+        values = [weeks, dates, np.full(n, country), np.full(n, quantity), mean, *pct]
+        return dict(zip(C.names(C.SUMMARY, C.Layout(())), values, strict=True))
 
     def discard(self) -> None:
-        del self.data
+        self.data = None  # unmap before unlinking
         self.path.unlink(missing_ok=True)
+
+
+def allocate(path: Path, size: int) -> None:
+    """Create ``path`` with ``size`` bytes of disk reserved, or raise OutputError (disk full)."""
+    with writing(path):
+        try:
+            with open(path, "wb") as handle:
+                try:
+                    os.posix_fallocate(handle.fileno(), 0, max(size, 1))
+                except (AttributeError, OSError) as exc:  # no fallocate here (macOS, some NFS)
+                    if isinstance(exc, OSError) and exc.errno not in (
+                        errno.EOPNOTSUPP,
+                        errno.EINVAL,
+                    ):
+                        raise
+                    handle.truncate(max(size, 1))
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise

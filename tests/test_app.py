@@ -269,7 +269,7 @@ def no_bokeh(monkeypatch):
 def test_without_the_app_extra_commands_say_how_to_get_it(no_bokeh, argv, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
-    assert "needs the app extra: pip install -e '.[app]'" in err and "Traceback" not in err
+    assert 'needs Bokeh, the app extra: pip install -e ".[app]"' in err and "Traceback" not in err
 
 
 def test_explore_names_a_port_in_use(tmp_path, capsys):

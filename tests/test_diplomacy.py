@@ -10,6 +10,7 @@ from sim.cli import main
 from sim.eventlog import CODE
 from sim.events import EVENTS
 from sim.model import TradeWarModel
+from sim.negotiation import SCHEDULED
 from sim.scenario import ScenarioError, load_text
 from sim.trace import EVENT_MARK, story
 
@@ -187,3 +188,20 @@ def test_a_random_event_that_never_fires_changes_nothing_else():
 def test_a_country_needs_a_way_to_ask():
     with pytest.raises(ScenarioError, match="at least one way to ask"):
         load_text(SMALL, "s.yaml", ["countries.A.channels={}"])
+
+
+def test_diplomacy_takes_every_answer_leak_and_denial_from_the_agents():
+    # A always asks; left alone, B (resolve 5) would reject, and A (denial 0) never denies.
+    m = model(["countries.A.resolve=0", "countries.A.noise=0.001", "countries.A.denial=0",
+               "countries.B.resolve=5", "countries.B.leak_propensity=0"], runs=30,
+              text=with_channels())  # fmt: skip
+    a, b = m.countries
+    yes = np.ones((30, 2), dtype=bool)
+    b.answers = lambda *args: (yes, yes)
+    b.leaks = lambda channel_leak, u: yes
+    a.denies = lambda u: yes
+    m.step()
+    count = m.diplomacy.count
+    assert np.all(count["approaches"][:, 0] == 1) and np.all(count["rejections"] == 0)
+    assert np.all(count["leaks"][:, 0] == 1) and np.all(count["denials"][:, 0] == 1)
+    assert np.all(m.relations.status[:, 0, 1] == SCHEDULED)

@@ -46,6 +46,7 @@ VALUES = st.one_of(
     st.dictionaries(st.text(max_size=6), st.integers(-5, 5), max_size=3),
     st.sampled_from([{"dist": "beta", "a": 2, "b": 3}, {"dist": "norm", "loc": 0, "scale": 1},
                      {"dist": "nope"}, {"dist": "uniform", "low": 5, "high": 1}, deep(40),
+                     {"dist": "ksone", "n": 100000}, 10**25, "9999-12-25",
                      "1e5", "ünïcødé ✓", -0.0, 1e308, 5e-324]),
 )  # fmt: skip
 
@@ -62,7 +63,8 @@ def mutated(draw):
         if action == "delete" or (action == "rename" and not isinstance(parent, dict)):
             del parent[where[-1]]
         elif action == "replace":
-            parent[where[-1]] = draw(VALUES)
+            # A copy: sampled values are shared between examples and later mutations edit them.
+            parent[where[-1]] = copy.deepcopy(draw(VALUES))
         else:
             parent[draw(st.text(min_size=1, max_size=8))] = parent.pop(where[-1])
         if not isinstance(raw, dict) or not raw:
@@ -90,7 +92,9 @@ def test_mutated_shipped_scenarios_load_or_fail_cleanly(raw):
     try:
         scenario = load_text(text, "fuzz.yaml")
     except ScenarioError as exc:
-        assert str(exc).startswith("fuzz.yaml") and len(str(exc)) < 2000
+        lines = str(exc).splitlines()  # one line per problem, at most 20 and a last word
+        assert 1 <= len(lines) <= 21 and all(len(line) < 2000 for line in lines)
+        assert all(line.startswith("fuzz.yaml") for line in lines[:20])
     else:
         check_runs(scenario)
     assert time.monotonic() - began < 10
@@ -102,6 +106,9 @@ def test_mutated_shipped_scenarios_load_or_fail_cleanly(raw):
     "name: x\n" + "x" * 10,                          # a syntax error late in a tiny file
     "\x00\x01",
     "countries: &a [*a]",                            # a recursive alias
+    "seed: " + "9" * 5000,                           # too many digits for int()
+    "name: x\nseed: 1\nbad: \x00\n",                 # a NUL byte
+    "~: 1",                                          # a null key
 ])  # fmt: skip
 def test_pathological_yaml_is_a_scenario_error(text):
     with pytest.raises(ScenarioError):

@@ -190,7 +190,9 @@ def test_one_parameter_sweep_plots_outcomes_against_it(run_dir, tmp_path):
 def test_plot_without_matplotlib_names_the_extra(run_dir, tmp_path, monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # import fails as if not installed
     assert main(["plot", str(run_dir), "--out", str(tmp_path / "none")]) == 2
-    assert "tradewar[plot]" in capsys.readouterr().err
+    from sim.extras import install_hint
+
+    assert install_hint("plot") in capsys.readouterr().err
 
 
 # --------------------------------------------------------------------------- load

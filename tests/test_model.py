@@ -1,14 +1,18 @@
 """The model's invariants, closed forms and directional properties."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 from conftest import SCENARIOS, SMALL
 
 from sim import economy
 from sim.agents import CountryAgent
-from sim.model import TradeWarModel
+from sim.model import PAIR_DRAWS, TradeWarModel
 from sim.negotiation import STATUSES
-from sim.scenario import load, load_text
+from sim.scenario import Negotiation, load, load_text
+from sim.schema import Number
+from sim.streams import Streams
 
 
 def simulate(overrides=(), runs=2000, seed=11, text=SMALL):
@@ -146,3 +150,49 @@ def test_every_kind_of_parameter_may_be_drawn_per_run():
     assert len(model.draws) == 2 + 2 + len(overrides) + 1  # A/B resolve and elasticity too
     traj = model.trajectory()
     assert all(np.all(np.isfinite(traj[k])) for k in ("tariff", "pressure", "anxiety"))
+
+
+def test_adding_a_named_stream_leaves_every_other_streams_draws_unchanged():
+    seed = np.random.SeedSequence(20250412, spawn_key=(3,))
+    names = [*PAIR_DRAWS, "market", "events"]
+    plain, more = Streams(seed), Streams(seed)
+    more["a_new_decision"].random(5)  # used first, before any existing stream
+    for name in names:
+        more["another_one"].random(3)  # and between them
+        assert np.array_equal(plain[name].random(10), more[name].random(10)), name
+    # distinct names, distinct streams
+    first = {name: Streams(seed)[name].random(4).tobytes() for name in (*names, "mesa")}
+    assert len(set(first.values())) == len(first)
+
+
+class ExtraDraw(TradeWarModel):
+    """The model with one more decision drawing from a stream of its own every week."""
+
+    def draw(self):
+        self.streams["a_new_decision"].random((self.R, self.N, self.N))
+        return super().draw()
+
+
+def test_a_model_with_one_more_stream_simulates_the_same_runs():
+    text = SMALL + "random_events:\n  - {kind: market_shock, country: A, hazard: 0.1, size: -0.1}\n"
+    scenario = load_text(text, "s.yaml")
+    base = TradeWarModel(scenario, 200, 4).simulate()
+    more = ExtraDraw(scenario, 200, 4).simulate()
+    got, want = more.trajectory(), base.trajectory()
+    for key, value in want.items():
+        assert np.array_equal(got[key], value, equal_nan=True), key
+    got, want = more.outcomes(), base.outcomes()
+    for key, value in want.items():
+        assert np.array_equal(got[key], value, equal_nan=value.dtype.kind == "f"), key
+
+
+def test_every_numeric_negotiation_field_reaches_the_diplomacy_terms():
+    numeric = [f.name for f in dataclasses.fields(Negotiation)
+               if isinstance(f.metadata["spec"], Number)]  # fmt: skip
+    assert "deal_rule" not in numeric and len(numeric) == len(dataclasses.fields(Negotiation)) - 1
+    # a distinct value per term, valid for every bound
+    overrides = [f"negotiation.{name}={1.0 + k / 8}" for k, name in enumerate(numeric)]
+    model = TradeWarModel(load_text(SMALL, "s.yaml", overrides), 3, 0)
+    assert set(model.diplomacy.terms) == set(numeric)
+    for k, name in enumerate(numeric):
+        assert np.all(model.diplomacy.terms[name] == 1.0 + k / 8), name

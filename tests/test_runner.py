@@ -170,4 +170,7 @@ def test_runs_in_the_same_second_get_their_own_folders(tmp_path):
     from sim.results import prepare_output
 
     folders = {prepare_output(None, "same", root=tmp_path) for _ in range(3)}
-    assert len(folders) == 3 and all(f.is_dir() and not any(f.iterdir()) for f in folders)
+    # each holds only its claim: an empty scenario.yaml the run fills in
+    assert len(folders) == 3
+    assert all([p.name for p in f.iterdir()] == ["scenario.yaml"] for f in folders)
+    assert all((f / "scenario.yaml").read_text() == "" for f in folders)

@@ -1,6 +1,7 @@
 """Every shipped scenario validates, runs, and behaves as its name says."""
 
 import csv
+import importlib.util
 
 import numpy as np
 import pytest
@@ -11,7 +12,17 @@ from sim.model import TradeWarModel
 from sim.scenario import load
 
 SHIPPED = sorted(SCENARIOS.glob("*.yaml"))
-REGRESSION = ROOT / "tests" / "data" / "regression_us_china.csv"
+
+
+def _regression_script():
+    path = ROOT / "tests" / "data" / "make_regression.py"
+    spec = importlib.util.spec_from_file_location("make_regression", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+REGRESSION = _regression_script()
 
 
 def test_the_four_scenarios_are_shipped():
@@ -72,15 +83,12 @@ def read(path):
 def test_regression_against_checked_in_runs(tmp_path):
     """The first 40 runs of us_china_2025 (seed 20250412) against a checked-in copy.
 
-    Regenerate after a deliberate model change with:
-    tradewar run scenarios/us_china_2025.yaml --runs 40 --workers 1 --out /tmp/reg
-    and copy /tmp/reg/runs.csv to tests/data/regression_us_china.csv.
+    The golden file is written by the same code this test runs; regenerate it after a
+    deliberate model change with ``python tests/data/make_regression.py`` and review the diff.
     """
-    out = tmp_path / "reg"
-    assert main(["run", str(SCENARIOS / "us_china_2025.yaml"), "--runs", "40", "--workers",
-                 "1", "--quiet", "--out", str(out)]) == 0  # fmt: skip
-    got, want = read(out / "runs.csv"), read(REGRESSION)
-    assert len(got) == len(want) == 40 and got[0].keys() == want[0].keys()
+    got_path = REGRESSION.simulate(tmp_path / "reg")
+    got, want = read(got_path), read(REGRESSION.GOLDEN)
+    assert len(got) == len(want) == REGRESSION.RUNS and got[0].keys() == want[0].keys()
     for g, w in zip(got, want, strict=True):
         for key in w:
             if w[key] == "" or not _is_number(w[key]):

@@ -151,6 +151,8 @@ def test_dask_local_cluster_gives_the_local_results(small_path, tmp_path):
                                   host="127.0.0.1", dashboard_address=":0") as cluster:  # fmt: skip
         assert sweep_cli(small_path, tmp_path / "dask", *args, "--scheduler",
                          cluster.scheduler_address) == 0  # fmt: skip
+    manifest = json.loads((tmp_path / "dask" / "manifest.json").read_text())
+    assert manifest["workers"] == 2 and manifest["scheduler"] == cluster.scheduler_address
     for name in ("points.csv",):
         assert (tmp_path / "dask" / name).read_bytes() == (tmp_path / "local" / name).read_bytes()
 

@@ -7,13 +7,9 @@ import Bokeh are imported only after :func:`require_bokeh`.
 
 from __future__ import annotations
 
-from sim.results import OutputError
+from sim.extras import require
 
 
 def require_bokeh(command: str) -> None:
     """Raise OutputError (exit 2) saying how to install the app extra when Bokeh is missing."""
-    try:
-        import bokeh  # noqa: F401
-    except ImportError:
-        raise OutputError(f"{command} needs the app extra: pip install -e '.[app]' "
-                          "(or pip install 'tradewar[app]')") from None  # fmt: skip
+    require("bokeh", "app", f"{command} needs Bokeh, the app extra")

@@ -18,13 +18,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim import columns as C
+from sim.columns import PERCENTILES
 from sim.negotiation import STATUSES
+from sim.reading import Results
 from sim.report import Headline
-from sim.results import Results
 from sim.runner import block_count, simulate_block
 from sim.scenario import Scenario
-from sim.summarize import text_column
-from sim.weekly import PERCENTILES
 
 # Tariff series a fan chart can show, per ordered pair. The model has one tariff per pair
 # (the effective rate); a headline-rate series is added here when the model records one.
@@ -80,7 +80,7 @@ class _Accumulator:
         n = len(self.names)
         self.upper = np.triu(np.ones((n, n), dtype=bool), 1)
         self.status = np.zeros((s.horizon, len(STATUSES)))
-        self.first = {label: np.zeros(s.horizon) for label in self.headline.labels}
+        self.first = {label: np.zeros(s.horizon) for label in self.headline.approacher}
         self.pressure_sum: np.ndarray | None = None
         self.pressure_n: np.ndarray | None = None
         self.channels: list[str] = []
@@ -154,15 +154,15 @@ def from_folder(results: Results, s: Scenario) -> Ensemble:
     runs, summary = results.tables.get("runs"), results.tables.get("summary")
     headline = Headline(names, s.horizon)
     if runs is not None and len(runs):
-        headline.add({name: text_column(runs, name) for name in runs.dtype.names})
+        headline.add({name: runs[name] for name in runs.dtype.names})
     weeks = s.horizon
     fans, finals, status = {}, {}, {k: np.full(weeks, np.nan) for k in STATUSES}
     if summary is not None and len(summary):
         fans, finals, status = _summary_parts(summary, names, weeks)
-    first = {label: np.zeros(weeks) for label in headline.labels}
+    first = {label: np.zeros(weeks) for label in headline.approacher}
     if runs is not None and len(runs):
-        who = text_column(runs, "first_approacher").astype(str)
-        week = runs["first_approach_week"]
+        who = runs[C.FIRST_APPROACHER.name()].astype(str)
+        week = runs[C.FIRST_APPROACH_WEEK.name()]
         for label in first:
             w = week[(who == label) & ~np.isnan(week)].astype(np.int64)
             first[label] = np.bincount(w, minlength=weeks)[:weeks] / len(runs)
@@ -188,22 +188,24 @@ def _summary_parts(summary, names: list[str], weeks: int):
     fans, finals = {}, {}
     for a in names:
         for b in names:
-            if a != b and np.any((country == a) & (quantity == f"tariff_on_{b}")):
-                pct = np.stack([series(a, f"tariff_on_{b}", f"p{q}") for q in PERCENTILES])
+            tariff = C.TARIFF_ON.name(j=b)
+            if a != b and np.any((country == a) & (quantity == tariff)):
+                pct = np.stack([series(a, tariff, f"p{q}") for q in PERCENTILES])
                 fans[(a, b)] = {"effective": pct}
                 finals[f"{a} on {b}"] = float(pct[PERCENTILES.index(50), -1])
     # each relation is counted once from either side: the mean over countries is the share
     with warnings.catch_warnings():  # a torn file may lack some weeks: NaN there, no warning
         warnings.simplefilter("ignore", RuntimeWarning)
-        status = {k: np.nanmean([series(c, f"share_{k}", "mean") for c in names], axis=0)
-                  for k in STATUSES}  # fmt: skip
+        status = {k: np.nanmean([series(c, C.SHARE.name(status=k), "mean") for c in names],
+                                axis=0) for k in STATUSES}  # fmt: skip
     return fans, finals, status
 
 
 def _steps_pressure(steps, names: list[str], weeks: int):
     if steps is None or len(steps) == 0:
         return [], None
-    cols = [c for c in steps.dtype.names if c.startswith("channel_")]
+    prefix = C.CHANNEL.name(channel="")
+    cols = [c for c in steps.dtype.names if c.startswith(prefix)]
     out = np.full((weeks, len(names), len(cols)), np.nan)
     country, week = steps["country"].astype(str), steps["week"].astype(np.int64)
     for i, name in enumerate(names):
@@ -213,4 +215,4 @@ def _steps_pressure(steps, names: list[str], weeks: int):
                 values = steps[c][rows]
                 if np.any(np.isfinite(values)):
                     out[w, i, k] = np.nanmean(values)
-    return [c[len("channel_") :] for c in cols], out
+    return [c[len(prefix) :] for c in cols], out

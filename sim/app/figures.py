@@ -16,10 +16,10 @@ from bokeh.plotting import figure
 from bokeh.transform import dodge
 
 from sim.app.ensemble import TARIFF_SERIES, Ensemble
+from sim.columns import PERCENTILES
 from sim.negotiation import STATUSES
 from sim.plots import STATUS_COLORS
 from sim.report import wilson
-from sim.weekly import PERCENTILES
 
 WIDTH, HEIGHT = 500, 290
 BASE = "#555555"  # the baseline's colour: grey, dashed, drawn over the modified scenario
@@ -45,7 +45,7 @@ class Figures:
         self.sources: dict[str, ColumnDataSource] = {}
         self.figures: list = []
         self.pairs = list(mod.fans)
-        self.labels = [x for x in mod.headline.labels if x != "none"]
+        self.labels = [x for x in mod.headline.approacher if x != "none"]
         self.channels = mod.approach_channels
         for pair in self.pairs:
             self.figures.append(self._fan(pair))

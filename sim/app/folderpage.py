@@ -20,7 +20,8 @@ from sim.app.layout import figure_grid, table_style
 from sim.app.story import StoryPanel, folder_story
 from sim.app.tables import banner_html, escape, provenance_html, sweep_html
 from sim.plots import _sweep_parts
-from sim.results import OutputError, Results, load
+from sim.reading import Results
+from sim.results import OutputError, load
 from sim.scenario import load as load_scenario
 
 KINDS = ("run", "sweep")
@@ -28,7 +29,7 @@ KINDS = ("run", "sweep")
 
 def open_folder(folder: Path, allow_code: bool = False):
     """The results and scenario of ``folder``; refuses kinds the explorer cannot show."""
-    results = load(folder, pandas=False)
+    results = load(folder, pandas=False, allow_code=allow_code)
     kind = (results.manifest or {}).get("kind", results.kind)
     if kind not in KINDS:
         raise OutputError(f"{folder}: a {kind!r} folder; explore and report show run and sweep "
@@ -58,7 +59,7 @@ class FolderPage:
             parts += [
                 sweep_view(r),
                 Div(
-                    text=sweep_html(self.folder),
+                    text=sweep_html(self.folder, self.allow_code),
                     width=1000,
                     stylesheets=[table_style()],
                     css_classes=["sweep"],

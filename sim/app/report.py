@@ -39,10 +39,10 @@ pre {{ background: #f6f6f6; padding: 8px; overflow: auto; max-height: 420px; fon
 """
 
 
-def write_report(folder, out=None) -> Path:
+def write_report(folder, out=None, allow_code: bool = False) -> Path:
     """Write the report of ``folder`` to ``out`` (default DIR/report.html); its path."""
     folder = Path(folder)
-    results, scenario = open_folder(folder)
+    results, scenario = open_folder(folder, allow_code)
     out = Path(out) if out is not None else folder / "report.html"
     sections = [f"<h1>{escape(scenario.name)}: {results.kind} results</h1>",
                 f"<p>{escape(scenario.description)}</p>" if scenario.description else "",
@@ -55,7 +55,12 @@ def write_report(folder, out=None) -> Path:
         script, div = components(figure_grid(figures))
         sections += ["<h2>Figures</h2>", f'<div class="figures">{div}</div>']
     else:
-        sections += ["<h2>Sweep</h2>", sweep_html(folder), "<h2>Figures</h2>", _pngs(results)]
+        sections += [
+            "<h2>Sweep</h2>",
+            sweep_html(folder, allow_code),
+            "<h2>Figures</h2>",
+            _pngs(results),
+        ]
     scenario_text = (folder / "scenario.yaml").read_text(encoding="utf-8")
     sections += ["<h2>Scenario (resolved)</h2>", f"<pre>{html.escape(scenario_text)}</pre>",
                  "<h2>Provenance</h2>", provenance_html(results.manifest)]  # fmt: skip

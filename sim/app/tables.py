@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import json
 
-from sim.results import Results
+from sim.reading import Results
 from sim.summarize import summarize
 
 
@@ -53,9 +53,9 @@ def provenance_html(manifest: dict | None) -> str:
     return table(["manifest", ""], rows)
 
 
-def sweep_html(folder) -> str:
+def sweep_html(folder, allow_code: bool = False) -> str:
     """The top points by P(deal) and the Sobol' ranking of a sweep folder."""
-    data = json.loads(summarize(folder, "json"))
+    data = json.loads(summarize(folder, "json", allow_code))
     out = [f"<p>{data['points']} points ({data.get('failed_points', 0)} failed).</p>"]
     top = data.get("top_points") or []
     if top:
