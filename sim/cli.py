@@ -1,4 +1,4 @@
-"""The ``tradewar`` command line: run, sweep, summarize, plot, trace, validate.
+"""The ``tradewar`` command line: run, sweep, summarize, plot, trace, validate, explore, report.
 
 Exit codes: 0 success, 1 internal error, 2 bad input or usage, 130 interrupted. Every error a
 user can cause is one line on stderr naming the file, line and key; no traceback.
@@ -76,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     _sweep_parser(sub.add_parser("sweep", help="run a design of parameter points"))
     _folder_parsers(sub)
     _analysis_parsers(sub)
+    _app_parsers(sub)
     validate = sub.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("scenarios", nargs="+", help="scenario YAML files")
     _common(validate, "--set", "--allow-code")
@@ -222,7 +223,98 @@ def cmd_discover(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _port(text: str) -> int:
+    value = _seed(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0 to 65535, got {value}")
+    return value
+
+
+def _app_parsers(sub) -> None:
+    """The commands of the app extra: explore, report, and run's --report."""
+    explore = sub.add_parser("explore", help="an interactive page: move a control, watch the "
+                             "distribution of outcomes change (needs the app extra)")  # fmt: skip
+    explore.add_argument(
+        "target",
+        nargs="?",
+        default="scenarios/us_china_2025.yaml",
+        metavar="SCENARIO|RESULT_DIR",
+        help="scenario YAML file or result folder (default: %(default)s)",
+    )
+    explore.add_argument(
+        "--port",
+        type=_port,
+        default=5006,
+        help="port to serve on (default: %(default)s; 0 for any free port)",
+    )
+    explore.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to serve on (default: %(default)s, this machine only)",
+    )
+    explore.add_argument("--runs", type=_positive, help="runs per change (default: the file's)")
+    _common(explore, "--allow-code")
+    explore.set_defaults(func=cmd_explore)
+    report = sub.add_parser("report", help="one self-contained HTML file of a result folder "
+                            "(needs the app extra)")  # fmt: skip
+    report.add_argument("folder", help="a run or sweep folder")
+    report.add_argument("-o", "--out", help="the HTML file (default DIR/report.html)")
+    _common(report, "--allow-code")
+    report.set_defaults(func=cmd_report)
+    sub.choices["run"].add_argument(
+        "--report",
+        action="store_true",
+        help="write DIR/report.html afterwards (needs the app extra)",
+    )
+
+
+def cmd_explore(args: argparse.Namespace) -> int:
+    from sim.app import require_bokeh
+
+    require_bokeh("explore")
+    from sim.app.server import free_port, is_loopback, make_page, serve
+
+    target = Path(args.target)
+    if not target.exists():
+        raise OutputError(f"{target}: no such scenario file or result folder")
+    if target.is_dir() and args.runs is not None:
+        raise OutputError(f"{target}: --runs is for a scenario; a result folder shows its own runs")
+    free_port(args.host, args.port)  # a port in use is said before any simulating
+    if not is_loopback(args.host):
+        print(f"tradewar: warning: serving on {args.host}: anyone who can reach it can run "
+              "simulations on this machine; there is no login", file=sys.stderr)  # fmt: skip
+
+    def progress(done: int, total: int) -> None:
+        end = "\n" if done == total else ""
+        print(f"\rtradewar: baseline: {done:,}/{total:,} runs", end=end, file=sys.stderr)
+
+    page = make_page(target, args.runs, args.allow_code, progress)
+
+    def ready(url: str) -> None:
+        print(f"tradewar explore: {target} at {url} (Ctrl-C stops)", flush=True)
+
+    try:
+        serve(page, args.host, args.port, ready)
+    except KeyboardInterrupt:
+        print("tradewar: explorer stopped", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from sim.app import require_bokeh
+
+    require_bokeh("report")
+    from sim.app.report import write_report
+
+    print(write_report(args.folder, args.out, args.allow_code))
+    return EXIT_OK
+
+
 def cmd_run(args: argparse.Namespace) -> int:
+    if args.report:  # before a long run, not after it
+        from sim.app import require_bokeh
+
+        require_bokeh("run --report")
     overrides = list(args.overrides)
     if args.runs is not None:
         overrides.append(f"runs={args.runs}")
@@ -253,6 +345,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         from sim.compare import compare
 
         print(compare([args.compare_to, folder], allow_code=args.allow_code))
+    if args.report:
+        from sim.app.report import write_report
+
+        print(f"report: {write_report(folder, allow_code=args.allow_code)}")
     return EXIT_OK
 
 
