@@ -139,9 +139,9 @@ def _table(data: dict) -> str:
 def figure(folders: list, path, allow_code: bool = False) -> None:
     """The folders' tariff fan charts (median, 25-75% band, 5% and 95% lines) overlaid, a panel
     per ordered pair of countries, written to ``path``."""
-    from sim.plots import _dates, _pyplot, _rows
+    from sim.plots import _dates, _rows, pyplot
 
-    plt = _pyplot()
+    plt = pyplot()
     loaded = [_load(f, allow_code) for f in folders]
     names = loaded[0].layout.names
     pairs = [(a, b) for a in names for b in names if a != b]

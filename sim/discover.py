@@ -83,9 +83,9 @@ def discover(folder, where: str, fmt: str = "table", plot=None, allow_code: bool
 
 def figure(data: dict, path) -> None:
     """The peeling trajectory (coverage against density) and the chosen box's bounds."""
-    from sim.plots import _pyplot
+    from sim.plots import pyplot
 
-    plt = _pyplot()
+    plt = pyplot()
     bounds = data["box"]["bounds"]
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), layout="constrained")
     t = np.array(data["trajectory"])

@@ -33,7 +33,7 @@ def require_matplotlib():
         raise PlotError(str(exc)) from None
 
 
-def _pyplot():
+def pyplot():
     matplotlib = require_matplotlib()
     matplotlib.use("Agg")  # files only, never a window
     import matplotlib.pyplot as plt
@@ -50,23 +50,15 @@ def plot_folder(folder, out=None, warn=None, allow_code: bool = False,
     Figures of an incomplete folder carry a red ``INCOMPLETE`` banner, and ``warn`` (if given)
     is called with the reason.
     """
-    plt = _pyplot()
+    plt = pyplot()
     results = load(folder, pandas=False, allow_code=allow_code)
     if not results.complete and warn is not None:
         warn(f"{results.folder}: incomplete ({results.problem}); its figures say so")
     out = Path(out) if out is not None else Path(folder) / "plots"
     with writing(out / "plots"):  # a file in the way, a read-only place
         out.mkdir(parents=True, exist_ok=True)
-    if results.kind == "sweep":
-        from sim.sweepplots import SWEEP_FIGURES, outcomes_of
-
-        if results.tables.get("points") is not None:
-            outcomes_of(results, outcomes)  # an unknown outcome: refused before any figure
-        makers = [(n, partial(m, chosen=outcomes)) for n, m in SWEEP_FIGURES]
-    else:
-        makers = RUN_FIGURES
     written = []
-    for name, maker in makers:
+    for name, maker in figure_makers(results, outcomes):
         fig = maker(plt, results)
         if fig is None:
             continue
@@ -80,6 +72,18 @@ def plot_folder(folder, out=None, warn=None, allow_code: bool = False,
             plt.close(fig)
         written.append(path)
     return written
+
+
+def figure_makers(results, outcomes: list[str] | None = None) -> list:
+    """(name, maker) of every figure ``plot`` draws for ``results``; ``maker(plt, results)``
+    returns a figure or None. An unknown sweep outcome is refused before any figure."""
+    if results.kind != "sweep":
+        return list(RUN_FIGURES)
+    from sim.sweepplots import SWEEP_FIGURES, outcomes_of
+
+    if results.tables.get("points") is not None:
+        outcomes_of(results, outcomes)
+    return [(n, partial(m, chosen=outcomes)) for n, m in SWEEP_FIGURES]
 
 
 def _banner(fig, problem: str) -> None:

@@ -52,6 +52,15 @@ def _grid(plt, count: int, title: str, width=4.2, height=3.4):
     return fig, list(axes.flat[:count])
 
 
+def sweep_parts(results) -> tuple:
+    """The finished points, the swept keys and every outcome points.csv records (for the
+    explorer); (None, [], []) when no point finished."""
+    points = _ok(results)
+    if points is None or len(points) == 0:
+        return None, [], []
+    return points, list(results.params), outcomes_of(results, None)
+
+
 def _ok(results):
     points = results.tables.get("points")
     if points is None or len(points) == 0:

@@ -19,10 +19,10 @@ from sim.app.figures import Figures, headline_html
 from sim.app.layout import figure_grid, table_style
 from sim.app.story import StoryPanel, folder_story
 from sim.app.tables import banner_html, escape, provenance_html, sweep_html
-from sim.plots import _sweep_parts
 from sim.reading import Results
 from sim.results import OutputError, load
 from sim.scenario import load as load_scenario
+from sim.sweepplots import sweep_parts
 
 KINDS = ("run", "sweep")
 
@@ -81,7 +81,7 @@ class FolderPage:
 
 def sweep_view(results: Results):
     """Each outcome against a chosen swept parameter, with its 95% interval."""
-    points, params, outcomes = _sweep_parts(results)
+    points, params, outcomes = sweep_parts(results)
     if points is None or not params or not outcomes:
         return Div(text="<p>No finished points to draw.</p>")
     src = ColumnDataSource()
@@ -97,7 +97,7 @@ def sweep_view(results: Results):
             ]
         )
     )
-    fig.y_range.start, fig.y_range.end = 0, 1
+    names = set(points.dtype.names)
     x = Select(title="swept parameter", options=params, value=params[0], width=340)
     y = Select(title="outcome", options=outcomes, value=outcomes[0], width=240)
 
@@ -105,8 +105,8 @@ def sweep_view(results: Results):
         src.data = {
             "x": points[x.value],
             "y": points[y.value],
-            "low": points[f"{y.value}_low"],
-            "high": points[f"{y.value}_high"],
+            "low": points[f"{y.value}_low"] if f"{y.value}_low" in names else points[y.value],
+            "high": points[f"{y.value}_high"] if f"{y.value}_high" in names else points[y.value],
             "point": points["point"].astype(np.int64),
         }
         fig.title.text = f"{y.value} against {x.value} (whiskers: 95% intervals)"

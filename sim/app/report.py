@@ -81,11 +81,11 @@ def _pngs(results) -> str:
     from sim import plots
 
     try:
-        plt = plots._pyplot()
+        plt = plots.pyplot()
     except plots.PlotError as exc:
         return f"<p>No figures: {escape(exc)}</p>"
     out = []
-    for name, maker in plots.SWEEP_FIGURES:
+    for name, maker in plots.figure_makers(results):
         fig = maker(plt, results)
         if fig is None:
             continue
