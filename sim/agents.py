@@ -76,11 +76,13 @@ class CountryAgent(mesa.Agent):
         self.anxiety = rho * self.anxiety + (1.0 - rho) * self.pressure
         self._assessed = True
 
-    def propose_tariffs(self, tariff: np.ndarray, partner_move: np.ndarray) -> np.ndarray:
-        """This week's proposed tariff on each partner, ``(R, N)``, within [floor, cap]."""
-        view = TariffView(tariff, partner_move, self.anxiety, self.resolve)
-        proposal = policies.propose(self.spec.policy.kind, view, self.policy_params)
-        return self.clip(proposal)
+    def propose_tariffs(self, tariff: np.ndarray, exempt: np.ndarray,
+                        partner_move: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+        """This week's proposed headline tariff (within [floor, cap]) and exempt share on each
+        partner, each ``(R, N)``."""
+        view = TariffView(tariff, exempt, partner_move, self.anxiety, self.resolve)
+        headline, share = policies.propose(self.spec.policy.kind, view, self.policy_params)
+        return self.clip(headline), share
 
     def shock(self, amount: np.ndarray) -> None:
         """Add ``amount`` (R,) to anxiety: face paid is felt at once, not through a channel."""

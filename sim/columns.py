@@ -156,15 +156,26 @@ FINAL_STATUS = Column("final_status", kind="label", doc=(
     "differ)"))  # fmt: skip
 PEAK_TARIFF = Column("peak_tariff_{i}_{j}", "pair", "percent", "%", doc=(
     "highest tariff levied by I on goods from J during the run (start included)"))  # fmt: skip
-FINAL_TARIFF = Column("final_tariff_{i}_{j}", "pair", "percent", "%",
-                      doc="tariff levied by I on J at the horizon")  # fmt: skip
+FINAL_TARIFF = Column("final_tariff_{i}_{j}", "pair", "percent", "%", doc=(
+    "effective tariff levied by I on J at the horizon: headline x (1 - exempt share)"))  # fmt: skip
+HEADLINE_TARIFF = Column("headline_tariff_{i}_{j}", "pair", "percent", "%",
+                         doc="I's headline (announced) tariff on J at the horizon")  # fmt: skip
+EXEMPT_SHARE = Column("exempt_share_{i}_{j}", "pair", "share", "0–1",
+                      doc="share of I's imports from J exempt from it at the horizon")  # fmt: skip
 DEAL_TARIFF = Column("deal_tariff_{i}_{j}", "pair", "percent", "%", blank=True, doc=(
-    "that tariff right after the pair's first deal; blank if no deal"))  # fmt: skip
+    "I's headline tariff on J right after the pair's first deal; blank if no deal"))  # fmt: skip
 DEALS = Column("deals", kind="count", unit="count", doc="deals struck")
 COLLAPSES = Column("collapses", kind="count", unit="count", doc="talks that collapsed")
 RENEWALS = Column("renewals", kind="count", unit="count", doc="truces renewed")
-SNAPBACKS = Column("snapbacks", kind="count", unit="count",
-                   doc="truces that lapsed, tariffs back to their pre-deal level")  # fmt: skip
+EXTENSIONS = Column("extensions", kind="count", unit="count",
+                    doc="truces extended by talks held during them")  # fmt: skip
+SNAPBACKS = Column("snapbacks", kind="count", unit="count", doc=(
+    "truces that lapsed: headlines back to their suspended level plus what was scheduled or "
+    "threatened during the truce"))  # fmt: skip
+THREATS_CARRIED_OUT = Column("threats_carried_out", kind="count", unit="count",
+                             doc="threats (conditional events) carried out")  # fmt: skip
+THREATS_WITHDRAWN = Column("threats_withdrawn", kind="count", unit="count",
+                           doc="threats withdrawn because their condition failed")  # fmt: skip
 OWN_FIRST_APPROACH = Column("first_approach_week_{i}", "country", "week", "week", blank=True,
                             doc="I's own first approach; blank if I never asked")  # fmt: skip
 APPROACHES = Column("approaches_{i}", "country", "count", "count",
@@ -190,8 +201,9 @@ DRAWN = Column("{key}", "key", "number", "the key's", doc=(
     "each value drawn from a distribution for this run, by dotted path, sorted"))  # fmt: skip
 
 OUTCOMES = (FIRST_APPROACHER, FIRST_APPROACH_WEEK, FIRST_APPROACH_CHANNEL, TALKS_WEEK,
-            DEAL_WEEK, FINAL_STATUS, PEAK_TARIFF, FINAL_TARIFF, DEAL_TARIFF, DEALS, COLLAPSES,
-            RENEWALS, SNAPBACKS, OWN_FIRST_APPROACH, APPROACHES, REJECTIONS, LEAKS, DENIALS,
+            DEAL_WEEK, FINAL_STATUS, PEAK_TARIFF, FINAL_TARIFF, HEADLINE_TARIFF, EXEMPT_SHARE,
+            DEAL_TARIFF, DEALS, COLLAPSES, RENEWALS, EXTENSIONS, SNAPBACKS, THREATS_CARRIED_OUT,
+            THREATS_WITHDRAWN, OWN_FIRST_APPROACH, APPROACHES, REJECTIONS, LEAKS, DENIALS,
             MAX_DRAWDOWN, IMPORT_LOSS, EXPORT_LOSS, CHANNEL_APPROACHES, USER, DRAWN)  # fmt: skip
 RUNS = (RUN, *OUTCOMES)
 SWEEP_RUN = Column("run", kind="index",
@@ -214,7 +226,9 @@ EVENTS = (
     Column("kind", kind="text", doc=(
         "`escalation`, `relief` (policy tariff moves of a point or more), `approach`, "
         "`acceptance`, `rejection`, `leak`, `denial`, `talks`, `collapse`, `deal`, `renewal`, "
-        "`snapback`, or a scenario event kind (`set_tariff`, `raise_tariff`, `exemptions`, "
+        "`snapback`, `truce_talks`, `extension`, `threat` (a conditional event announced), "
+        "`threat_carried_out`, `threat_withdrawn`, or a scenario event kind (`set_tariff`, "
+        "`raise_tariff`, `exemptions`, "
         "`market_shock`, `export_controls`, `resolve_change`, `forced_talks`)")),
     Column("detail", kind="text", unit="text", doc=(
         "what happened, e.g. `asks CN for talks via multiple`, `with CN: US tariff 30%, CN "

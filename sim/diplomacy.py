@@ -26,11 +26,15 @@ class Diplomacy:
         rule: the deal rule's name.
         log: the model's event log.
         replicates: R.
+        sides: each country's deal terms ``(kind, value)`` (:func:`negotiation.side_cut`);
+            None: every side takes what the rule gives.
     """
 
-    def __init__(self, agents, terms: dict, rule: str, log: EventLog, replicates: int) -> None:
+    def __init__(self, agents, terms: dict, rule: str, log: EventLog, replicates: int,
+                 sides=None) -> None:  # fmt: skip
         R, N = replicates, len(agents)
         self.agents, self.terms, self.log, self.R, self.N = agents, terms, log, R, N
+        self.sides = sides if sides is not None else [("rule", 0.0)] * N
         self.rule = negotiation.DEAL_RULES[rule]
         self.rel = Relations.start(R, N)
         self.upper = negotiation.upper(N)
@@ -40,9 +44,10 @@ class Diplomacy:
         self.first_approacher = np.full(R, NONE, dtype=np.int64)
         self.first_channel = np.full(R, -1, dtype=np.int64)
         self.first_own = np.full((R, N), np.nan)
-        self.deal_tariff = np.full((R, N, N), np.nan)
+        self.deal_tariff = np.full((R, N, N), np.nan)  # headline right after the first deal
         self.count = {k: np.zeros((R, N)) for k in ("approaches", "rejections", "leaks", "denials")}
-        self.count.update({k: np.zeros(R) for k in ("deals", "collapses", "renewals", "snapbacks")})
+        self.count.update({k: np.zeros(R) for k in ("deals", "collapses", "renewals", "snapbacks",
+                                                    "extensions")})  # fmt: skip
         self.by_channel = [np.zeros((R, len(a.channel_names))) for a in agents]
 
     def _stack(self, values, axis: int = 1) -> np.ndarray:
@@ -149,8 +154,37 @@ class Diplomacy:
 
     # ------------------------------------------------------------------ talks and truces
 
+    def truce_talks(self, t: int, u_open, u_agree) -> None:
+        """Talks during a truce: they open with the weekly chance ``truce_talks_rate``; each
+        week they agree with the deal hazard, and agreement extends the truce from this week
+        by its (grown) length: a truce renewed at the table rather than by default."""
+        rel, upper = self.rel, self.upper
+        in_truce = (rel.status == TRUCE) & self.offdiag
+        if not in_truce.any():  # the draws are taken whatever the state (model.draw)
+            return
+        opening = in_truce & ~rel.truce_talks & symmetric(upper & (u_open < self.terms[
+            "truce_talks_rate"]))  # fmt: skip
+        rel.truce_talks |= opening
+        self.log.add_pairs("truce_talks", t, opening & upper)
+        if not (rel.truce_talks & ~opening).any():
+            return
+        anxiety = self.anxieties()
+        p = negotiation.deal_probability(anxiety[:, :, None], anxiety[:, None, :],
+                                         self.terms["deal_rate"])  # fmt: skip
+        agree = in_truce & rel.truce_talks & ~opening & symmetric(upper & (u_agree < p))
+        rel.truce_length = np.where(agree, rel.truce_length * self.terms["renewal_growth"],
+                                    rel.truce_length)  # fmt: skip
+        rel.clock = np.where(agree, t + rel.truce_length, rel.clock)
+        rel.truce_talks &= ~agree
+        self.log.add_pairs("extension", t, agree & upper, v1=rel.truce_length)
+        self.count["extensions"] += (agree & upper).sum(axis=(1, 2))
+
     def truces(self, t: int, u_renew, tariff: np.ndarray) -> np.ndarray:
-        """Expiring truces renew if both sides want to, or tariffs snap back; new tariffs."""
+        """Expiring truces renew if both sides want to, or tariffs snap back; new headlines.
+
+        A snap-back restores the suspended headline plus what was scheduled or threatened to
+        take effect during the truce (``owed``), and never lowers a tariff.
+        """
         rel = self.rel
         expiring = (rel.status == TRUCE) & (t >= rel.clock) & self.offdiag
         want = self._rows(lambda a: a.renews(rel.anxiety_at_deal[:, a.index], u_renew[:, a.index]))
@@ -160,8 +194,9 @@ class Diplomacy:
                                     rel.truce_length)  # fmt: skip
         rel.clock = np.where(renew, rel.clock + rel.truce_length, rel.clock)
         rel.status[snap] = CONFLICT
+        rel.truce_talks &= ~snap
         self.log.add_pairs("renewal", t, renew & self.upper, v1=rel.truce_length)
-        back = rel.pre_deal
+        back = np.maximum(tariff, rel.pre_deal + rel.owed)
         self.log.add_pairs("snapback", t, snap & self.upper, v1=back, v2=back.transpose(0, 2, 1))
         self.count["renewals"] += (renew & self.upper).sum(axis=(1, 2))
         self.count["snapbacks"] += (snap & self.upper).sum(axis=(1, 2))
@@ -200,16 +235,19 @@ class Diplomacy:
             anxiety_i=anxiety[r, i], anxiety_j=anxiety[r, j],
             resolve_i=resolve[r, i], resolve_j=resolve[r, j],
             leaks_i=rel.leaks[r, i, j], leaks_j=rel.leaks[r, j, i],
-            i_proposes=rel.proposes[r, i, j], cut=term("cut"),
-            patience=term("patience"), leak_power=term("leak_power"),
+            i_proposes=rel.proposes[r, i, j], **{k: term(k) for k in self.rule.params},
         )  # fmt: skip
         cut_i, cut_j = self.rule.func(table)
+        cut_i = self._side_cuts(r, i, cut_i, tariff[r, i, j])
+        cut_j = self._side_cuts(r, j, cut_j, tariff[r, j, i])
         new = tariff.copy()
-        new[r, i, j] -= cut_i
-        new[r, j, i] -= cut_j
-        new = clip(new)
+        new[r, i, j] -= np.maximum(cut_i, 0.0)
+        new[r, j, i] -= np.maximum(cut_j, 0.0)
+        new = np.minimum(clip(new), tariff)  # a deal never raises a tariff
         rel.leaks = np.where(deal, 0.0, rel.leaks)  # a deal closes the round; leaks are spent
         rel.pre_deal = np.where(deal, tariff, rel.pre_deal)
+        rel.owed = np.where(deal, 0.0, rel.owed)
+        rel.dealt |= deal
         rel.anxiety_at_deal = np.where(deal, anxiety[:, :, None], rel.anxiety_at_deal)
         rel.status[deal] = TRUCE
         rel.truce_length = np.where(deal, self.terms["truce_weeks"], rel.truce_length)
@@ -220,6 +258,16 @@ class Diplomacy:
         self._first("deal", deal.any(axis=(1, 2)), t)
         self.count["deals"] += (deal & self.upper).sum(axis=(1, 2))
         return tariff
+
+    def _side_cuts(self, r, side, rule_cut, headline) -> np.ndarray:
+        """Each settling side's cut under its own terms (the rule's where it has none)."""
+        out = np.array(rule_cut, dtype=float)
+        for k, (kind, value) in enumerate(self.sides):
+            mine = side == k
+            if kind != "rule" and mine.any():
+                v = np.broadcast_to(np.asarray(value, dtype=float).reshape(-1), (self.R,))[r[mine]]
+                out[mine] = negotiation.side_cut(kind, v, out[mine], headline[mine])
+        return out
 
     def _first(self, key: str, happened: np.ndarray, t: int) -> None:
         self.first[key][np.isnan(self.first[key]) & happened] = t

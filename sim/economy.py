@@ -44,14 +44,18 @@ class Economy:
     peak: np.ndarray  # (R, N) running maximum of log_index
     price_rise: np.ndarray  # (R, N) consumer price rise from tariffs, percent
     weeks_in_conflict: np.ndarray  # (R, N) weeks with at least one relationship not in truce
-    tariff: np.ndarray  # (R, N, N) percent, levied by i on goods from j
+    tariff: np.ndarray  # (R, N, N) effective percent levied by i on goods from j
+    headline: np.ndarray  # (R, N, N) the announced rate, percent
+    exempt: np.ndarray  # (R, N, N) share of i's imports from j exempt from it, 0-1
     tariff_last: np.ndarray  # (R, N, N) tariffs when the economy last advanced (for news)
     max_drawdown: np.ndarray  # (R, N)
     import_loss: np.ndarray  # (R, N) cumulative imports lost against the pre-war flow, USD bn
     export_loss: np.ndarray  # (R, N) cumulative exports lost, USD bn
 
     @classmethod
-    def start(cls, s: Structure, tariff: np.ndarray, initial_drawdown: np.ndarray) -> Economy:
+    def start(cls, s: Structure, headline: np.ndarray, exempt: np.ndarray,
+              initial_drawdown: np.ndarray) -> Economy:  # fmt: skip
+        tariff = effective(headline, exempt)
         log0 = np.log1p(-initial_drawdown)
         zeros = np.zeros_like(s.gdp)
         econ = cls(
@@ -62,6 +66,8 @@ class Economy:
             price_rise=zeros.copy(),
             weeks_in_conflict=zeros.copy(),
             tariff=tariff.copy(),
+            headline=headline.copy(),
+            exempt=exempt.copy(),
             tariff_last=tariff.copy(),
             max_drawdown=initial_drawdown.copy(),
             import_loss=zeros.copy(),
@@ -70,8 +76,18 @@ class Economy:
         econ.price_rise = consumer_price_rise(s, tariff)
         return econ
 
+    def set_rates(self, headline: np.ndarray, exempt: np.ndarray) -> None:
+        """New headline rates and exempt shares; the effective rate follows."""
+        self.headline, self.exempt = headline, exempt
+        self.tariff = effective(headline, exempt)
+
     def drawdown(self) -> np.ndarray:
         return -np.expm1(self.log_index - self.peak)
+
+
+def effective(headline: np.ndarray, exempt: np.ndarray) -> np.ndarray:
+    """The rate the economy sees: ``headline x (1 - exempt)``, percent."""
+    return headline * (1.0 - exempt)
 
 
 def _share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:

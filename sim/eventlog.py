@@ -16,9 +16,15 @@ from sim.events import EVENTS
 
 KINDS = (
     "escalation", "relief", "approach", "acceptance", "rejection", "leak", "denial",
-    "talks", "collapse", "deal", "renewal", "snapback", *EVENTS,
+    "talks", "collapse", "deal", "renewal", "snapback", "truce_talks", "extension", "threat",
+    "threat_carried_out", "threat_withdrawn", *EVENTS,
 )  # fmt: skip
 CODE = {kind: k for k, kind in enumerate(KINDS)}
+
+
+def _kind_name(code: float) -> str:
+    """A threat's event kind from its code (stored in v2)."""
+    return KINDS[int(code)] if np.isfinite(code) else "?"
 
 
 class EventLog:
@@ -113,6 +119,14 @@ def describe(kind, names, channels, actor, partner, channel, v1, v2) -> str:
         return f"truce with {other} renewed for {_g(v1)} weeks"
     if kind == "snapback":
         return f"truce with {other} lapses: tariffs back to {_g(v1)}% and {_g(v2)}%"
+    if kind == "truce_talks":
+        return f"talks with {other} during the truce"
+    if kind == "extension":
+        return f"truce with {other} extended at the table for {_g(v1)} weeks"
+    if kind == "threat":
+        return f"{_kind_name(v2)} on {other} ({_g(v1)}), to act in week {channel}"
+    if kind in ("threat_carried_out", "threat_withdrawn"):
+        return f"{_kind_name(v2)} on {other}" + (f", {_g(v1)}" if not np.isnan(v1) else "")
     how = "random" if v2 == 1 else "scheduled"
     return (
         f"{how}" + (f", on {other}" if other else "") + (f", {_g(v1)}" if not np.isnan(v1) else "")

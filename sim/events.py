@@ -8,8 +8,11 @@ fell under the hazard for a random one). Parameters may be drawn per run, so the
 ``apply`` may return the runs in which the event actually took effect (for the event log);
 None means all of ``hit``.
 
-Tariff events bypass policies and truces, as an executive order does; they are clipped to the
-country's [floor, cap] like any tariff.
+Tariff events move the *headline* rate and bypass policies and truces, as an executive order
+does; they are clipped to the country's [floor, cap] like any tariff. A raise during a truce
+is owed at snap-back (docs/model.md). An event may carry a condition on its pair (``if:`` /
+``unless:`` ``deal``, ``talks`` or ``truce``) and a ``deadline``: the model then treats it as a
+threat, announced at ``week`` and carried out or withdrawn run by run.
 """
 
 from __future__ import annotations
@@ -35,23 +38,37 @@ def _per_run(value, hit: np.ndarray) -> np.ndarray:
 
 
 def set_tariff(world, i: int, j: int, hit, value) -> None:
-    """Country ``i`` sets its tariff on goods from ``j`` to ``value`` percent."""
-    tariff = world.economy.tariff
+    """Country ``i`` sets its headline tariff on goods from ``j`` to ``value`` percent."""
+    tariff = world.economy.headline
     tariff[:, i, j] = np.where(hit, _per_run(value, hit), tariff[:, i, j])
 
 
 def raise_tariff(world, i: int, j: int, hit, points) -> None:
-    """Country ``i`` raises its tariff on goods from ``j`` by ``points`` (negative: cuts)."""
-    world.economy.tariff[:, i, j] += np.where(hit, _per_run(points, hit), 0.0)
+    """Country ``i`` raises its headline tariff on goods from ``j`` by ``points`` (negative:
+    cuts)."""
+    world.economy.headline[:, i, j] += np.where(hit, _per_run(points, hit), 0.0)
 
 
 def exemptions(world, i: int, j: int, hit, share) -> None:
-    """Country ``i`` exempts the fraction ``share`` of its tariff on goods from ``j``.
+    """Country ``i`` exempts the fraction ``share`` of its imports from ``j`` (the exempt share
+    becomes ``share``; the headline rate stays).
 
     As on 11 April 2025, when the US exempted smartphones, computers and chips (~22% of
-    imports from China), the effective rate falls by that share.
+    imports from China): the effective rate falls by that share.
     """
-    world.economy.tariff[:, i, j] *= np.where(hit, 1.0 - _per_run(share, hit), 1.0)
+    exempt = world.economy.exempt
+    exempt[:, i, j] = np.where(hit, _per_run(share, hit), exempt[:, i, j])
+
+
+def threatened_points(world, ev, i: int, j: int) -> np.ndarray:
+    """Headline points a tariff event would add to ``i``'s tariff on ``j`` today, ``(R,)``
+    (0 for other kinds): what a threat puts at stake."""
+    now = world.economy.headline[:, i, j]
+    if ev.kind == "set_tariff":
+        return np.maximum(_per_run(ev.params["value"], now) - now, 0.0)
+    if ev.kind == "raise_tariff":
+        return np.maximum(_per_run(ev.params["points"], now), 0.0)
+    return np.zeros_like(now)
 
 
 def market_shock(world, i: int, j: int | None, hit, size) -> None:

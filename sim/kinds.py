@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sim.distributions import Distribution
 from sim.economy import INDICATORS
 from sim.events import EVENTS
+from sim.negotiation import CONDITIONS
 from sim.policies import POLICIES
 from sim.pressure import BIG, FORMS, USER_FORM, user_form
 from sim.schema import Context, Number, Path, Spec, Text, mapping, reject_unknown
@@ -136,9 +137,30 @@ class Event:
     hazard: Num | None = None
     from_week: int = 0
     to_week: int | None = None
+    unless: str | None = None  # acts only in runs where the pair's condition does not hold
+    when: str | None = None  # (YAML ``if``) acts only in runs where it holds
+    deadline: int | None = None  # a threat: announced at ``week``, carried out at ``deadline``
+
+    @property
+    def threat(self) -> bool:
+        """A scheduled event with a condition or a deadline: announced, then carried out or
+        withdrawn run by run."""
+        return self.hazard is None and (
+            self.unless is not None or self.when is not None or self.deadline is not None
+        )
+
+    def condition(self) -> tuple[str, bool] | None:
+        """(state, must hold) for the runs the event acts in; a bare deadline means
+        ``unless: deal``."""
+        if self.when is not None:
+            return self.when, True
+        if self.unless is not None:
+            return self.unless, False
+        return ("deal", False) if self.deadline is not None else None
 
 
 WEEK = Number(0, 100_000, uncertain=False, integer=True)
+STATE = Text(choices=CONDITIONS)
 
 
 @dataclass(frozen=True)
@@ -153,8 +175,16 @@ class EventSpec(Spec):
         kind = raw.get("kind")
         if isinstance(kind, str) and kind in EVENTS and EVENTS[kind].needs_partner:
             fixed["partner"] = Text()
-        optional = ("from_week", "to_week")
+        conditions = {"unless": STATE, "if": STATE}
+        if not self.random:
+            conditions["deadline"] = WEEK
+        fixed.update(conditions)
+        optional = ("from_week", "to_week", *conditions)
         kind, f, params = _kinded(raw, path, ctx, "kind", EVENTS, fixed, optional)
+        if "if" in f and "unless" in f:
+            raise ctx.error((*path, "unless"), "give if or unless, not both")
+        if "if" in f:
+            f["when"] = f.pop("if")
         return Event(kind, f.pop("country"), f.pop("partner", None), params, **f)
 
     def dump(self, value):
@@ -167,4 +197,8 @@ class EventSpec(Spec):
                 out["to_week"] = value.to_week
         else:
             out["week"] = value.week
+        for key, field_value in (("unless", value.unless), ("if", value.when),
+                                 ("deadline", value.deadline)):  # fmt: skip
+            if field_value is not None:
+                out[key] = field_value
         return {**out, **{k: Number().dump(v) for k, v in value.params.items()}}

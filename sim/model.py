@@ -31,15 +31,17 @@ from sim.distributions import realise
 from sim.economy import Economy, Structure
 from sim.eventlog import EventLog
 from sim.events import EVENTS
-from sim.negotiation import STATUSES, TRUCE
+from sim.negotiation import CONFLICT, PEACE, STATUSES, TRUCE, symmetric
 from sim.outcomes import compute as user_outcomes
 from sim.scenario import Negotiation, Scenario
 from sim.schema import Number
 from sim.streams import Streams, stream_seed
+from sim.threats import Threats
 
 # The week's uniform draws over ordered pairs, one named stream per decision (docs/model.md
 # §4.8); the market shock and the random events have streams of their own.
-PAIR_DRAWS = ("choice", "accept", "leak", "deny", "renew", "deal")
+PAIR_DRAWS = ("choice", "accept", "leak", "deny", "renew", "deal", "truce_talks", "truce_deal")
+LONG_AGO = -1e9  # the week of a pair's last escalation when the scenario does not say
 
 
 def negotiation_terms(negotiation: Negotiation) -> dict[str, np.ndarray]:
@@ -93,12 +95,16 @@ class TradeWarModel(mesa.Model):
         self._setup_economy(realised)
         n = realised.negotiation
         self.log = EventLog()
+        sides = [(n.terms[c].kind, n.terms[c].value) if c in n.terms else ("rule", 0.0)
+                 for c in self.names]  # fmt: skip
         self.diplomacy = Diplomacy(
-            self.countries, negotiation_terms(n), n.deal_rule, self.log, replicates
+            self.countries, negotiation_terms(n), n.deal_rule, self.log, replicates, sides
         )
-        self.seen = self.economy.tariff.copy()  # tariffs at the last decision
+        self.seen = self.economy.headline.copy()  # headlines at the last decision
         self.peak_tariff = self.economy.tariff.copy()
-        self.last_raise = np.full((replicates, self.N, self.N), -1.0)  # raised just before week 0
+        self.last_raise = np.full((replicates, self.N, self.N), LONG_AGO)
+        self._start_relations(realised)
+        self.threats = Threats(replicates)
         self.channel_names = list(
             dict.fromkeys(k for c in self.countries for k in c.spec.pressures)
         )
@@ -149,9 +155,27 @@ class TradeWarModel(mesa.Model):
             trade_sensitivity=col(lambda c: c.market.trade_sensitivity),
             news_sensitivity=col(lambda c: c.market.news_sensitivity),
         )
-        tariff = self.clip(pairs("tariff"))
+        headline = self.clip(pairs("tariff"))
+        exempt = np.zeros((R, self.N, self.N))
+        for i, c in enumerate(cs):
+            for partner, share in c.exempt.items():
+                exempt[:, i, names.index(partner)] = share
         drawdown = col(lambda c: c.market.initial_drawdown)
-        self.economy = Economy.start(self.structure, tariff, drawdown)
+        self.economy = Economy.start(self.structure, headline, exempt, drawdown)
+
+    def _start_relations(self, realised: Scenario) -> None:
+        """Week-0 status of every pair: the ``relations:`` block where it speaks, otherwise
+        conflict if either side's headline is above its own floor, peace if not."""
+        rel, names = self.diplomacy.rel, self.names
+        floor = _per_country([a.spec.floor for a in self.countries], self.R)
+        hot = symmetric(self.economy.headline > floor[:, :, None] + 1e-9)
+        rel.status[:] = np.where(hot | ~self.offdiag, CONFLICT, PEACE)
+        for r in realised.relations:
+            i, j = names.index(r.between[0]), names.index(r.between[1])
+            code = STATUSES.index(r.status)
+            rel.status[:, i, j] = rel.status[:, j, i] = code
+            if r.last_escalation is not None:
+                self.last_raise[:, i, j] = self.last_raise[:, j, i] = r.last_escalation
 
     # ------------------------------------------------------------------ the week
 
@@ -169,59 +193,74 @@ class TradeWarModel(mesa.Model):
         u = self.draw()
         self._apply_events(t, u["events"])
         self.agents.do("assess", economy.observe(e, self.structure))
-        moves = e.tariff - self.seen
-        self.seen = e.tariff.copy()
-        proposals = np.stack([a.propose_tariffs(e.tariff[:, a.index, :], moves[:, :, a.index])
-                              for a in self.countries], axis=1)  # fmt: skip
+        # Policies answer headline moves (scheduled and threatened raises included); quiet
+        # exemptions are not moves to retaliate against.
+        moves = e.headline - self.seen
+        self.seen = e.headline.copy()
+        proposed = [a.propose_tariffs(e.headline[:, a.index, :], e.exempt[:, a.index, :],
+                                      moves[:, :, a.index]) for a in self.countries]  # fmt: skip
+        headline = np.stack([h for h, _ in proposed], axis=1)
+        exempt = np.stack([x for _, x in proposed], axis=1)
         choice = d.choose(t, u["choice"])
         frozen = (d.rel.status == TRUCE) | ~self.offdiag
-        self._set_tariffs(t, np.where(frozen, e.tariff, proposals), log=True)
+        self._set_rates(t, np.where(frozen, e.headline, headline),
+                        np.where(frozen, e.exempt, exempt), log=True)  # fmt: skip
         d.approaches(t, choice, u["accept"], u["leak"], u["deny"], self.peak_tariff, e.tariff,
                      self.last_raise)  # fmt: skip
-        before = e.tariff.copy()
-        tariff = d.truces(t, u["renew"], e.tariff)
-        tariff = d.talks(t, u["deal"], tariff, self.clip)
-        self._set_tariffs(t, tariff, log=False)
+        before = e.headline.copy()
+        d.truce_talks(t, u["truce_talks"], u["truce_deal"])
+        headline = d.truces(t, u["renew"], e.headline)
+        headline = d.talks(t, u["deal"], headline, self.clip)
+        self._set_rates(t, headline, e.exempt, log=False)
         # Deals, snap-backs and collapses are not moves to retaliate against.
-        self.seen += e.tariff - before
-        e.weeks_in_conflict += ((d.rel.status != TRUCE) & self.offdiag).any(axis=2)
+        self.seen += e.headline - before
+        quarrel = (d.rel.status != TRUCE) & (d.rel.status != PEACE) & self.offdiag
+        e.weeks_in_conflict += quarrel.any(axis=2)
         economy.advance(e, self.structure, u["market"])
         self._record()
         self.week += 1
 
-    def _set_tariffs(self, t: int, new: np.ndarray, log: bool) -> None:
+    def _set_rates(self, t: int, headline: np.ndarray, exempt: np.ndarray, log: bool) -> None:
         e = self.economy
-        # A move of a point or more is an escalation (or relief); smaller ones are drift:
-        # steps.csv has every value, events.csv and the calm_weeks condition see only these.
-        raised = new >= e.tariff + 1.0
+        # A headline move of a point or more is an escalation; an effective fall of a point or
+        # more is relief; smaller ones are drift: steps.csv has every value, events.csv and the
+        # calm_weeks condition see only these.
+        raised = headline >= e.headline + 1.0
         if log:
-            self.log.add_pairs("escalation", t, raised, v1=e.tariff, v2=new)
+            self.log.add_pairs("escalation", t, raised, v1=e.headline, v2=headline)
+            new = economy.effective(headline, exempt)
             self.log.add_pairs("relief", t, new <= e.tariff - 1.0, v1=e.tariff, v2=new)
         self.last_raise = np.where(raised, t, self.last_raise)
-        e.tariff = new
-        np.maximum(self.peak_tariff, new, out=self.peak_tariff)
+        # an escalation ends a peace: the pair is in conflict from now on
+        status = self.diplomacy.rel.status
+        status[symmetric(raised) & (status == PEACE)] = CONFLICT
+        e.set_rates(headline, exempt)
+        np.maximum(self.peak_tariff, e.tariff, out=self.peak_tariff)
 
     def _apply_events(self, t: int, u_events: np.ndarray) -> None:
-        horizon = self.trade_scenario.horizon
-        due = [(ev, np.ones(self.R, dtype=bool), 0.0) for ev in self.events if ev.week == t]
-        for k, ev in enumerate(self.random_events):
-            if ev.from_week <= t < (ev.to_week if ev.to_week is not None else horizon):
-                due.append((ev, u_events[:, k] < ev.hazard, 1.0))
+        due = self.threats.due(self, t, u_events)
         if not due:
             return
-        before = self.economy.tariff.copy()
+        e = self.economy
+        before_h, before_x = e.headline.copy(), e.exempt.copy()
         for ev, hit, chance in due:
             i = self.names.index(ev.country)
             j = self.names.index(ev.partner) if ev.partner is not None else None
             acted = EVENTS[ev.kind].apply(self, i, j, hit, **ev.params)
             hit = hit if acted is None else acted
             first = next(iter(ev.params.values()), np.nan)
-            value = np.broadcast_to(np.asarray(first, dtype=float), (self.R,))[hit]
+            value = np.broadcast_to(np.asarray(first, dtype=float), (self.R,))
+            if ev.threat:
+                self.threats.settle(self, ev, t, i, j, hit, value)
+                continue
             self.log.add(ev.kind, t, np.nonzero(hit)[0], i, -1 if j is None else j,
-                         v1=value, v2=chance)  # fmt: skip
-        tariff = self.clip(self.economy.tariff)
-        self.economy.tariff = before  # so that _set_tariffs sees the change
-        self._set_tariffs(t, tariff, log=False)
+                         v1=value[hit], v2=chance)  # fmt: skip
+        headline, exempt = self.clip(e.headline), e.exempt
+        # a raise during a truce is owed on top of the suspended headline at snap-back
+        rel = self.diplomacy.rel
+        rel.owed += np.where(rel.status == TRUCE, np.maximum(headline - before_h, 0.0), 0.0)
+        e.headline, e.exempt = before_h, before_x  # so that _set_rates sees the change
+        self._set_rates(t, headline, exempt, log=False)
 
     # ------------------------------------------------------------------ helpers
 
@@ -296,14 +335,18 @@ class TradeWarModel(mesa.Model):
             C.FINAL_STATUS.name(): self._final_status(),
         }
         for col, arr in ((C.PEAK_TARIFF, self.peak_tariff), (C.FINAL_TARIFF, e.tariff),
+                         (C.HEADLINE_TARIFF, e.headline), (C.EXEMPT_SHARE, e.exempt),
                          (C.DEAL_TARIFF, d.deal_tariff)):  # fmt: skip
             for i, a in enumerate(names):
                 for j, b in enumerate(names):
                     if i != j:
                         out[col.name(i=a, j=b)] = arr[:, i, j]
         for col, key in ((C.DEALS, "deals"), (C.COLLAPSES, "collapses"),
-                         (C.RENEWALS, "renewals"), (C.SNAPBACKS, "snapbacks")):  # fmt: skip
+                         (C.RENEWALS, "renewals"), (C.EXTENSIONS, "extensions"),
+                         (C.SNAPBACKS, "snapbacks")):  # fmt: skip
             out[col.name()] = d.count[key]
+        out[C.THREATS_CARRIED_OUT.name()] = self.threats.count["carried_out"]
+        out[C.THREATS_WITHDRAWN.name()] = self.threats.count["withdrawn"]
         per_country = {
             C.OWN_FIRST_APPROACH: d.first_own,
             **{col: d.count[k] for col, k in ((C.APPROACHES, "approaches"),

@@ -7,6 +7,8 @@ symmetric (``status[r, i, j] == status[r, j, i]``):
 * ``SCHEDULED``: an approach was accepted (or both approached at once); talks open after a lag.
 * ``TALKS``: each week a deal may close; talks that run too long collapse back into conflict.
 * ``TRUCE``: a deal cut tariffs for a term; at expiry both renew or tariffs snap back.
+* ``PEACE``: no quarrel (neither side escalated against the other): no approaches, no deals,
+  until one side raises its headline tariff on the other.
 
 Deal rules live in :data:`DEAL_RULES`. Each maps a :class:`Table` (what both sides bring to
 the table, one entry per pair that settles this week) to the points each side cuts.
@@ -20,8 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import elementwise
 
-CONFLICT, SCHEDULED, TALKS, TRUCE = 0, 1, 2, 3
-STATUSES = ("conflict", "scheduled", "talks", "truce")
+CONFLICT, SCHEDULED, TALKS, TRUCE, PEACE = 0, 1, 2, 3, 4
+STATUSES = ("conflict", "scheduled", "talks", "truce", "peace")
 
 
 def deal_probability(anxiety_i, anxiety_j, rate):
@@ -50,14 +52,19 @@ class Table:
     leaks_i: np.ndarray  # how many of i's approaches to j were leaked
     leaks_j: np.ndarray
     i_proposes: np.ndarray  # 1 if i proposes first, 0 if j does, 0.5 for a mutual approach
-    cut: np.ndarray  # points each side cuts under the reciprocal rule; the pie is 2 x cut
-    patience: np.ndarray
-    leak_power: np.ndarray
+    # The rule's own parameters (negotiation terms it declares in DealRule.params); a rule
+    # that does not declare one gets None.
+    cut: np.ndarray | None = None  # points each side cuts (reciprocal); the pie is 2 x cut
+    patience: np.ndarray | None = None
+    leak_power: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
 class DealRule:
+    """A deal rule: its function and the negotiation terms (scenario keys) it reads."""
+
     func: Callable[[Table], tuple[np.ndarray, np.ndarray]]
+    params: tuple[str, ...]
     doc: str
 
 
@@ -168,10 +175,28 @@ def nash(t: Table) -> tuple[np.ndarray, np.ndarray]:
 
 
 DEAL_RULES: dict[str, DealRule] = {
-    "reciprocal": DealRule(reciprocal, reciprocal.__doc__),
-    "rubinstein": DealRule(rubinstein, rubinstein.__doc__),
-    "nash": DealRule(nash, nash.__doc__),
+    "reciprocal": DealRule(reciprocal, ("cut",), reciprocal.__doc__),
+    "rubinstein": DealRule(rubinstein, ("cut", "patience", "leak_power"), rubinstein.__doc__),
+    "nash": DealRule(nash, ("cut",), nash.__doc__),
 }
+
+# Per-side deal terms (``negotiation.terms``) override the rule's cut for that side.
+TERMS = ("rule", "cut", "to", "suspend")
+
+
+def side_cut(kind: str, value, rule_cut: np.ndarray, headline: np.ndarray) -> np.ndarray:
+    """Points one side cuts from its headline under its terms (never a raise).
+
+    ``cut``: ``value`` points; ``to``: down to ``value`` percent; ``suspend``: nothing (a
+    truce that cuts nothing); ``rule``: what the deal rule gave.
+    """
+    if kind == "cut":
+        return np.broadcast_to(np.asarray(value, dtype=float), headline.shape)
+    if kind == "to":
+        return np.maximum(headline - value, 0.0)
+    if kind == "suspend":
+        return np.zeros_like(headline)
+    return rule_cut
 
 
 def symmetric(mask: np.ndarray) -> np.ndarray:
@@ -185,6 +210,10 @@ def upper(n: int) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- relations
+
+# What an event's ``if:`` / ``unless:`` may ask about its pair: a deal was struck (ever, so
+# far), talks are scheduled or under way (also in a truce), the pair is in a truce.
+CONDITIONS = ("deal", "talks", "truce")
 
 
 @dataclass
@@ -204,12 +233,25 @@ class Relations:
     anxiety_at_deal: np.ndarray
     leaks: np.ndarray
     proposes: np.ndarray
+    owed: np.ndarray  # [i, j]: headline points i added on j during the truce (snap-back adds)
+    dealt: np.ndarray  # bool: the pair has struck a deal
+    truce_talks: np.ndarray  # bool: talks held during a truce (to extend it)
 
     @classmethod
     def start(cls, replicates: int, n: int) -> Relations:
         z = np.zeros((replicates, n, n))
+        no = np.zeros((replicates, n, n), dtype=bool)
         return cls(np.full((replicates, n, n), CONFLICT, dtype=np.int8), z.copy(), z.copy(),
-                   z.copy(), z.copy(), z.copy(), z.copy(), z.copy())  # fmt: skip
+                   z.copy(), z.copy(), z.copy(), z.copy(), z.copy(), z.copy(), no.copy(),
+                   no.copy())  # fmt: skip
+
+    def state(self, name: str) -> np.ndarray:
+        """The pair condition ``name`` (:data:`CONDITIONS`) for every ordered pair, bool."""
+        if name == "deal":
+            return self.dealt
+        if name == "talks":
+            return (self.status == SCHEDULED) | (self.status == TALKS) | self.truce_talks
+        return self.status == TRUCE
 
     def schedule(self, agreed: np.ndarray, opens) -> None:
         self.status[agreed] = SCHEDULED

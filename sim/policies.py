@@ -2,9 +2,9 @@
 
 Each policy is a vectorised function in :data:`POLICIES`. It receives a :class:`TariffView` of
 one country (arrays over the block's replicates, shape ``(R, N)`` per partner or ``(R,)``) and
-the policy's parameters, and returns the proposed tariff on each partner, shape ``(R, N)``. The
-agent clips the proposal to its [floor, cap] and to the policy's own ``cap``; during a truce the
-model ignores proposals altogether.
+the policy's parameters, and returns the proposed headline tariff and exempt share on each
+partner, each shape ``(R, N)``. The agent clips the headline to its [floor, cap] and to the
+policy's own ``cap``; during a truce the model ignores proposals altogether.
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ from sim.pressure import Param
 class TariffView:
     """What a policy may read: the same observation every country sees this week."""
 
-    tariff: np.ndarray  # (R, N) tariff this country levies on each partner, percent
-    partner_move: np.ndarray  # (R, N) change in each partner's tariff on us since our last move
+    tariff: np.ndarray  # (R, N) headline tariff this country levies on each partner, percent
+    exempt: np.ndarray  # (R, N) share of imports from each partner exempt from it
+    partner_move: np.ndarray  # (R, N) change in each partner's headline on us since our last move
     anxiety: np.ndarray  # (R,)
     resolve: np.ndarray  # (R,)
 
@@ -40,7 +41,10 @@ def _retaliate(view: TariffView, match, match_cuts) -> np.ndarray:
     return view.tariff + np.where(move > 0, match * move, match_cuts * move)
 
 
-def tit_for_tat(view: TariffView, match, match_cuts, cap) -> np.ndarray:
+Proposal = tuple[np.ndarray, np.ndarray]  # headline, exempt share
+
+
+def tit_for_tat(view: TariffView, match, match_cuts, cap) -> Proposal:
     """Answer each partner's tariff move, point for point times ``match`` (Axelrod 1984).
 
     In April 2025 each side answered the other within 0-2 days, point for point (US 54 -> 104
@@ -49,26 +53,30 @@ def tit_for_tat(view: TariffView, match, match_cuts, cap) -> np.ndarray:
     moves the partner answers (Axelrod's echo), so with both ratios at 1 a raise spirals to
     the caps and a cut cascades to the floors; ratios below 1 damp the echo.
     """
-    return _retaliate(view, match, match_cuts)
+    return _retaliate(view, match, match_cuts), view.exempt
 
 
-def pressure_relief(view: TariffView, match, match_cuts, cap, relief, min_tariff) -> np.ndarray:
-    """Tit-for-tat, plus quiet partial relief in weeks when anxiety exceeds resolve.
+def pressure_relief(view: TariffView, match, match_cuts, cap, relief, min_tariff,
+                    max_exempt) -> Proposal:  # fmt: skip
+    """Tit-for-tat on the headline, plus quiet exemptions in weeks when anxiety exceeds resolve.
 
-    Relief removes the fraction ``relief`` of the tariff above ``min_tariff`` each anxious week,
-    as exemptions do: the US exempted smartphones, computers and chips on 11 April 2025 and
-    China exempted some pharmaceuticals, chips and jet engines in late April, both without
-    changing the headline rate.
+    Each anxious week exemptions widen by the fraction ``relief`` of the way to
+    ``max_exempt`` (the share of imports a government can exempt), and never so far that the
+    effective rate falls below ``min_tariff``. The headline stays: the US exempted smartphones,
+    computers and chips on 11 April 2025 (about 22% of imports from China) and China exempted
+    some pharmaceuticals, chips and jet engines in late April, neither changing its headline.
     """
     anxious = (view.anxiety > view.resolve)[:, None]
-    base = _retaliate(view, match, match_cuts)
-    relieved = base - relief * np.maximum(base - min_tariff, 0.0)
-    return np.where(anxious, relieved, base)
+    headline = _retaliate(view, match, match_cuts)
+    room = np.where(headline > min_tariff, 1.0 - min_tariff / np.maximum(headline, 1e-9), 0.0)
+    limit = np.minimum(max_exempt, room)
+    widened = view.exempt + relief * np.maximum(limit - view.exempt, 0.0)
+    return headline, np.where(anxious, widened, view.exempt)
 
 
-def fixed(view: TariffView, cap) -> np.ndarray:
-    """Keep tariffs where they are; only events and deals move them."""
-    return view.tariff
+def fixed(view: TariffView, cap) -> Proposal:
+    """Keep tariffs and exemptions where they are; only events and deals move them."""
+    return view.tariff, view.exempt
 
 
 POLICIES: dict[str, Policy] = {
@@ -89,6 +97,7 @@ POLICIES: dict[str, Policy] = {
             "cap": Param(1000.0, 0.0, 10_000.0),
             "relief": Param(0.1, 0.0, 1.0),
             "min_tariff": Param(0.0, 0.0, 10_000.0),
+            "max_exempt": Param(0.5, 0.0, 1.0),
         },
         pressure_relief.__doc__,
     ),
@@ -96,11 +105,11 @@ POLICIES: dict[str, Policy] = {
 }
 
 
-def propose(kind: str, view: TariffView, params: dict) -> np.ndarray:
-    """The tariff policy ``kind``'s proposal.
+def propose(kind: str, view: TariffView, params: dict) -> Proposal:
+    """The tariff policy ``kind``'s proposal: headline and exempt share on each partner.
 
     The policy's own ``cap`` limits escalation only: a country already above it (say after a
     scheduled event) is not forced to cut.
     """
-    proposal = POLICIES[kind].func(view, **params)
-    return np.minimum(proposal, np.maximum(params["cap"], view.tariff))
+    headline, exempt = POLICIES[kind].func(view, **params)
+    return np.minimum(headline, np.maximum(params["cap"], view.tariff)), np.clip(exempt, 0, 1)

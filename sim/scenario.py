@@ -21,7 +21,7 @@ from sim.columns import RESERVED
 from sim.distributions import Distribution, realise, uncertain
 from sim.kinds import Event, EventSpec, Kinded, PolicySpec, PressureChannel, PressureSpec
 from sim.limits import MAX_COUNTRIES, MAX_ENTRIES, MAX_EVENTS, MAX_RUNS, problems, resolved
-from sim.negotiation import DEAL_RULES
+from sim.negotiation import DEAL_RULES, TERMS
 from sim.outcomes import OutcomesSpec, UserOutcome
 from sim.outcomes import problems as outcome_problems
 from sim.schema import (
@@ -37,6 +37,7 @@ from sim.schema import (
     Text,
     build,
     build_all,
+    hint,
     mapping,
     reject_unknown,
     spec,
@@ -104,7 +105,10 @@ class Country:
     imports: dict[str, Num] = spec(
         MapOf(Number(0.0, 1e9)), doc="pre-war imports by partner, USD bn/yr"
     )
-    tariff: dict[str, Num] = spec(MapOf(TARIFF), doc="tariff on each partner at week 0, %")
+    tariff: dict[str, Num] = spec(MapOf(TARIFF), doc="headline tariff on each partner at week 0, %")
+    exempt: dict[str, Num] = spec(
+        MapOf(SHARE), factory=dict, doc="share of imports from each partner exempt at week 0"
+    )
     floor: Num = spec(TARIFF, 0.0, "lowest tariff this country will levy, %")
     cap: Num = spec(TARIFF, 1000.0, "highest tariff this country can levy, %")
     elasticity: Num = spec(Number(0.0, 50.0), 3.0, "import demand elasticity")
@@ -132,6 +136,36 @@ class Country:
 
 
 @dataclass(frozen=True)
+class DealTerms:
+    """One side's terms in every deal it strikes: ``kind`` is one of
+    :data:`~sim.negotiation.TERMS` (``rule``: what the deal rule gives)."""
+
+    kind: str = "rule"
+    value: Num = 0.0
+
+
+class TermsSpec(Spec):
+    """``{cut: 115}`` (points), ``{to: 30}`` (a level, %), or ``{suspend: true}``."""
+
+    def convert(self, raw, path, ctx):
+        raw = mapping(raw, path, ctx)
+        reject_unknown(raw, TERMS[1:], path, ctx)
+        if len(raw) != 1:
+            raise ctx.error(path, "give exactly one of cut, to or suspend")
+        ((kind, value),) = raw.items()
+        if kind == "suspend":
+            if value is not True:
+                raise ctx.error((*path, kind), "write suspend: true")
+            return DealTerms("suspend", 0.0)
+        return DealTerms(kind, TARIFF.convert(value, (*path, kind), ctx))
+
+    def dump(self, value):
+        if value.kind == "suspend":
+            return {"suspend": True}
+        return {value.kind: Number().dump(value.value)}
+
+
+@dataclass(frozen=True)
 class Negotiation:
     """How approaches turn into talks, talks into deals, and deals into truces."""
 
@@ -146,6 +180,52 @@ class Negotiation:
     renewal_growth: Num = spec(Number(0.1, 10.0), 1.0, "each renewal's length vs the last")
     cooldown: Num = spec(WEEKS, 4.0, "weeks before a rejected side may approach again")
     collapse_escalation: Num = spec(TARIFF, 0.0, "points each side adds when talks fail")
+    truce_talks_rate: Num = spec(
+        SHARE, 0.0, "weekly chance that talks open during a truce (to extend it)"
+    )
+    terms: dict[str, DealTerms] = spec(
+        MapOf(TermsSpec()), factory=dict, doc="per-country deal terms, overriding the rule's cut"
+    )
+
+
+RELATION_STATUSES = ("conflict", "peace")
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A pair's state at week 0: ``status``, and the week either side last escalated against
+    the other (``None``: long before week 0, so no calm-weeks condition binds)."""
+
+    between: tuple[str, str]
+    status: str
+    last_escalation: float | None = None
+
+
+class RelationSpec(Spec):
+    STATUS = Text(choices=RELATION_STATUSES)
+    WEEK = Number(-10_000, 0, uncertain=False)
+
+    def convert(self, raw, path, ctx):
+        raw = mapping(raw, path, ctx)
+        reject_unknown(raw, ("between", "status", "last_escalation"), path, ctx)
+        pair = raw.get("between")
+        if not (isinstance(pair, list) and len(pair) == 2):
+            raise ctx.error((*path, "between"), "expected two country names, e.g. [US, CN]")
+        pair = tuple(Text(pattern=COUNTRY).convert(c, (*path, "between", k), ctx)
+                     for k, c in enumerate(pair))  # fmt: skip
+        if "status" not in raw:
+            raise ctx.error((*path, "status"), "required key is missing (conflict or peace)")
+        status = self.STATUS.convert(raw["status"], (*path, "status"), ctx)
+        last = raw.get("last_escalation")
+        if last is not None:
+            last = self.WEEK.convert(last, (*path, "last_escalation"), ctx)
+        return Relation(pair, status, last)
+
+    def dump(self, value):
+        out = {"between": list(value.between), "status": value.status}
+        if value.last_escalation is not None:
+            out["last_escalation"] = value.last_escalation
+        return out
 
 
 class CountriesSpec(Spec):
@@ -261,6 +341,12 @@ class Scenario:
     )
     sweep: SweepBlock = spec(Nested(SweepBlock), factory=SweepBlock, doc="sweep defaults")
     outcomes: tuple[UserOutcome, ...] = spec(OutcomesSpec(), (), "user-defined outcomes")
+    relations: tuple[Relation, ...] = spec(
+        ListOf(RelationSpec(), MAX_EVENTS),
+        (),
+        "pairs' status at week 0 (default: conflict if either "
+        "side's tariff is above its floor, else peace)",
+    )
 
     def country_names(self) -> list[str]:
         return [c.name for c in self.countries]
@@ -319,7 +405,11 @@ def load_text(text: str, source: str = "<string>", overrides: list[str] = (),
     raw = apply_overrides(mapping(raw, (), ctx), overrides, ctx)
     scenario = build_all(Scenario, raw, ctx)
     try:
-        for where, message in (*problems(scenario), *outcome_problems(scenario)):
+        for where, message in (
+            *problems(scenario),
+            *outcome_problems(scenario),
+            *episode_problems(scenario),
+        ):
             ctx.report(ctx.error(where, message))
     except ScenarioError:  # MAX_ERRORS reached
         pass
@@ -331,3 +421,45 @@ def load_text(text: str, source: str = "<string>", overrides: list[str] = (),
 def dump(s: Scenario) -> str:
     """The resolved scenario as YAML (defaults filled in); loading it gives ``s`` back."""
     return yaml.safe_dump(to_dict(s), sort_keys=False, allow_unicode=True)
+
+
+def episode_problems(s: Scenario):
+    """Problems with threats, deal terms and relations, as (key path, message) pairs."""
+    names = s.country_names()
+    for base, ev in [(("events", k), ev) for k, ev in enumerate(s.events)] + [
+        (("random_events", k), ev) for k, ev in enumerate(s.random_events)
+    ]:
+        yield from _check_threat(ev, base, s)
+    for country in s.negotiation.terms:
+        if country not in names:
+            yield (("negotiation", "terms", country),
+                   "not a country in this scenario" + hint(country, names))  # fmt: skip
+    yield from _check_relations(s, names)
+
+
+def _check_threat(ev: Event, base, s: Scenario):
+    conditioned = ev.unless is not None or ev.when is not None or ev.deadline is not None
+    if conditioned and ev.partner is None:
+        yield ((*base, "kind"), f"a condition needs a pair; {ev.kind} has no partner")
+    if ev.deadline is None:
+        return
+    if ev.deadline < ev.week:
+        yield ((*base, "deadline"), f"week {ev.deadline} is before the event's week "
+                        f"({ev.week})")  # fmt: skip
+    if ev.deadline >= s.horizon:
+        yield ((*base, "deadline"), f"week {ev.deadline} is past the horizon")
+
+
+def _check_relations(s: Scenario, names: list[str]):
+    seen: set[frozenset] = set()
+    for k, rel in enumerate(s.relations):
+        path = ("relations", k, "between")
+        for c in rel.between:
+            if c not in names:
+                yield (path, f"unknown country {c!r}" + hint(c, names))
+        if rel.between[0] == rel.between[1]:
+            yield (path, "a pair needs two different countries")
+        key = frozenset(rel.between)
+        if key in seen:
+            yield (path, f"the pair {'-'.join(rel.between)} is given twice")
+        seen.add(key)

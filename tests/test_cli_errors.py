@@ -15,6 +15,7 @@ from sim.scenario import load
 
 FAST = ["--set", "horizon=10", "--set", "block_size=50", "--workers", "1", "--quiet"]
 
+NEG = "negotiation: {cut: 115, truce_weeks: 13}"
 # id -> (old text, new text, dotted key or None, fragment of the offending line)
 BAD = {
     "yaml_syntax": ("    face_cost: 0.1", "    face_cost: 0.1: 0.2", None, "face_cost: 0.1: 0.2"),
@@ -32,6 +33,39 @@ BAD = {
         "CN: -145",
     ),
     "missing_partner": ("tariff: {US: 125}", "tariff: {}", "countries.CN.tariff", "tariff: {}"),
+    "exempt_share_above_one": (
+        "tariff: {CN: 145}",
+        "tariff: {CN: 145}\n    exempt: {CN: 1.5}",
+        "countries.US.exempt.CN",
+        "CN: 1.5",
+    ),
+    "unknown_condition": (
+        NEG,
+        NEG + "\nevents:\n  - {kind: raise_tariff, country: US, "
+        "partner: CN, week: 2, points: 10, unless: peace}",
+        "events.0.unless",
+        "unless: peace",
+    ),
+    "deadline_before_week": (
+        NEG,
+        NEG + "\nevents:\n  - {kind: raise_tariff, country: US, "
+        "partner: CN, week: 5, deadline: 3, points: 10}",
+        "events.0.deadline",
+        "deadline: 3",
+    ),
+    "relation_unknown_country": (
+        NEG,
+        NEG + "\nrelations:\n  - {between: [US, JP], status: peace}",
+        "relations.0.between",
+        "JP",
+    ),
+    "relation_twice": (
+        NEG,
+        NEG + "\nrelations:\n  - {between: [US, CN], status: conflict}\n"
+        "  - {between: [CN, US], status: peace}",
+        "relations.1.between",
+        "[CN, US]",
+    ),
 }
 
 

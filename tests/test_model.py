@@ -189,10 +189,15 @@ def test_a_model_with_one_more_stream_simulates_the_same_runs():
 def test_every_numeric_negotiation_field_reaches_the_diplomacy_terms():
     numeric = [f.name for f in dataclasses.fields(Negotiation)
                if isinstance(f.metadata["spec"], Number)]  # fmt: skip
-    assert "deal_rule" not in numeric and len(numeric) == len(dataclasses.fields(Negotiation)) - 1
-    # a distinct value per term, valid for every bound
-    overrides = [f"negotiation.{name}={1.0 + k / 8}" for k, name in enumerate(numeric)]
+    others = {"deal_rule", "terms"}  # the rule's name and the per-side terms are not numbers
+    assert not others & set(numeric)
+    assert len(numeric) == len(dataclasses.fields(Negotiation)) - len(others)
+    # a distinct value per term, valid for every bound (shares get values below 1)
+    specs = {f.name: f.metadata["spec"] for f in dataclasses.fields(Negotiation)}
+    value = {name: (1.0 + k / 8 if specs[name].high > 1 else k / 100)
+             for k, name in enumerate(numeric)}  # fmt: skip
+    overrides = [f"negotiation.{name}={v}" for name, v in value.items()]
     model = TradeWarModel(load_text(SMALL, "s.yaml", overrides), 3, 0)
     assert set(model.diplomacy.terms) == set(numeric)
-    for k, name in enumerate(numeric):
-        assert np.all(model.diplomacy.terms[name] == 1.0 + k / 8), name
+    for name, v in value.items():
+        assert np.all(model.diplomacy.terms[name] == v), name

@@ -1,5 +1,7 @@
 """Walk every registry: each named function is vectorised, finite and does what it says."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 from conftest import SMALL
@@ -48,7 +50,7 @@ def test_form_closed_forms():
 def view(partner_move, anxiety=0.0, resolve=1.0):
     r = len(partner_move)
     return TariffView(
-        tariff=np.column_stack([np.zeros(r), np.full(r, 100.0)]),
+        tariff=np.column_stack([np.zeros(r), np.full(r, 100.0)]), exempt=np.zeros((r, 2)),
         partner_move=np.column_stack([np.zeros(r), partner_move]),
         anxiety=np.full(r, anxiety), resolve=np.full(r, resolve),
     )  # fmt: skip
@@ -57,21 +59,34 @@ def view(partner_move, anxiety=0.0, resolve=1.0):
 @pytest.mark.parametrize("name", sorted(POLICIES))
 def test_every_policy_keeps_tariffs_when_nothing_happens(name):
     params = defaults(POLICIES[name].params)
-    out = policies.propose(name, view(np.zeros(4)), params)
-    assert out.shape == (4, 2) and np.allclose(out[:, 1], 100.0)
+    out, exempt = policies.propose(name, view(np.zeros(4)), params)
+    assert out.shape == (4, 2) and np.allclose(out[:, 1], 100.0) and np.all(exempt == 0.0)
 
 
 def test_tit_for_tat_answers_raises_and_cuts_and_respects_its_cap():
     params = {"match": 1.0, "match_cuts": 0.5, "cap": 125.0}
-    out = policies.propose("tit_for_tat", view(np.array([10.0, 50.0, -20.0])), params)
+    out, _ = policies.propose("tit_for_tat", view(np.array([10.0, 50.0, -20.0])), params)
     assert np.allclose(out[:, 1], [110.0, 125.0, 90.0])
 
 
-def test_pressure_relief_cuts_only_when_anxiety_exceeds_resolve():
-    params = {"match": 1.0, "match_cuts": 1.0, "cap": 200.0, "relief": 0.5, "min_tariff": 60.0}
+def test_pressure_relief_widens_exemptions_only_when_anxiety_exceeds_resolve():
+    params = {"match": 1.0, "match_cuts": 1.0, "cap": 200.0, "relief": 0.5, "min_tariff": 60.0,
+              "max_exempt": 0.5}  # fmt: skip
     calm = policies.propose("pressure_relief", view(np.zeros(2), 0.2, 0.5), params)
     anxious = policies.propose("pressure_relief", view(np.zeros(2), 0.8, 0.5), params)
-    assert np.allclose(calm[:, 1], 100.0) and np.allclose(anxious[:, 1], 80.0)
+    # the headline stays; exemptions widen half-way to 1 - 60/100 (min_tariff binds before 0.5)
+    assert np.allclose(calm[0][:, 1], 100.0) and np.allclose(anxious[0][:, 1], 100.0)
+    assert np.allclose(calm[1][:, 1], 0.0) and np.allclose(anxious[1][:, 1], 0.2)
+
+
+def test_pressure_relief_never_exempts_more_than_its_cap():
+    params = {"match": 1.0, "match_cuts": 1.0, "cap": 200.0, "relief": 1.0, "min_tariff": 0.0,
+              "max_exempt": 0.3}  # fmt: skip
+    v = view(np.zeros(2), 0.8, 0.5)
+    for _ in range(5):
+        headline, exempt = policies.propose("pressure_relief", v, params)
+        v = dataclasses.replace(v, tariff=headline, exempt=exempt)
+    assert np.allclose(exempt[:, 1], 0.3)
 
 
 def test_deal_probability_rises_with_joint_anxiety():
@@ -82,7 +97,7 @@ def test_deal_probability_rises_with_joint_anxiety():
 def per_run_state(model) -> np.ndarray:
     """Everything an event may touch, one row per run."""
     e, r = model.economy, model.R
-    parts = [e.tariff, e.log_index, e.cover, model.countries[0].resolve[:, None],
+    parts = [e.headline, e.exempt, e.log_index, e.cover, model.countries[0].resolve[:, None],
              model.relations.status.astype(float)]  # fmt: skip
     return np.concatenate([np.reshape(p, (r, -1)) for p in parts], axis=1)
 
