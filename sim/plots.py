@@ -123,17 +123,20 @@ def tariff_fans(plt, results):
     pairs = [(a, b) for a in names for b in names if a != b]
     fig, axes = plt.subplots(1, len(pairs), figsize=(5.5 * len(pairs), 4), squeeze=False,
                              sharey=True)  # fmt: skip
+    top = 0.0
     for ax, (country, partner) in zip(axes[0], pairs, strict=True):
         rows = _rows(summary, country, C.TARIFF_ON.name(j=partner))
         dates = _dates(rows)
+        top = max(top, float(np.nanmax(rows["p95"], initial=0.0)))
         ax.fill_between(dates, rows["p5"], rows["p95"], alpha=0.2, color="C0", label="90% of runs")
         ax.fill_between(dates, rows["p25"], rows["p75"], alpha=0.4, color="C0", label="50% of runs")
         ax.plot(dates, rows["p50"], color="C0", lw=2, label="median")
         ax.set_title(f"Tariff levied by {country} on goods from {partner}")
         ax.set_ylabel("additional tariff (%)")
-        ax.set_ylim(bottom=0)
         ax.legend(loc="upper right")
         fig.autofmt_xdate()
+    # shared axes: one range for every pair, with room above the highest band for the legend
+    axes[0][0].set_ylim(0, 1.3 * top if top > 0 else 1.0)
     return fig
 
 
