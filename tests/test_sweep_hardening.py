@@ -349,4 +349,5 @@ def test_the_interrupt_message_fits_the_command(small_path, tmp_path, monkeypatc
     monkeypatch.setattr(cli, "run_to_folder", interrupted)
     assert main(["run", str(small_path), "--quiet", "--out", str(tmp_path / "r")]) == 130
     err = capsys.readouterr().err
-    assert "finished blocks are kept" in err and "--resume" not in err
+    assert "finished blocks are kept" in err
+    assert f"resume with tradewar run --resume {tmp_path / 'r'}" in err
