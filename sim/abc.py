@@ -7,10 +7,11 @@ Pure numerics, no files and no simulator: a generation is a set of proposed para
 * **SMC** (Beaumont et al. 2009, with adaptive tolerances as in Del Moral et al. 2012): each
   generation proposes ``n`` parameter vectors by picking a particle of the previous population
   by weight and moving it with a Gaussian kernel whose covariance is twice the population's
-  weighted covariance; the ``keep`` closest are accepted, the tolerance being the largest
-  accepted distance; an accepted ``theta`` is weighted ``prior(theta) / sum_j w_j K(theta |
-  theta_j)``. Proposals outside the prior's support are drawn again (the kernel is truncated
-  to the support; the weights ignore that truncation's normalisation, a common small bias).
+  weighted covariance; proposals within the tolerance (the median distance of the previous
+  population) are accepted, so the tolerance falls each generation; an accepted ``theta``
+  is weighted ``prior(theta) / sum_j w_j K(theta | theta_j)``. Proposals outside the prior's
+  support are drawn again (the kernel is truncated to the support; the weights ignore that
+  truncation's normalisation, a common small bias).
 
 All randomness comes from the Generator passed in; callers derive it from a SeedSequence
 child per generation so that a resumed calibration draws exactly what an uninterrupted one does.
@@ -24,6 +25,8 @@ import numpy as np
 from scipy import stats
 
 MAX_REDRAWS = 1000  # rounds of redrawing proposals that fell outside the prior's support
+ALPHA = 0.5  # each generation's tolerance: this quantile of the previous population's distances
+MIN_ACCEPTED = 2  # a generation accepts at least this many proposals (the closest)
 
 
 @dataclass(frozen=True)
@@ -130,15 +133,29 @@ class Generation:
 
 def accept(prior: Prior, proposals: np.ndarray, distances: np.ndarray, keep: int,
            previous: Generation | None) -> Generation:  # fmt: skip
-    """Accept the ``keep`` closest proposals and weight them (uniformly in generation 0)."""
-    chosen = closest(distances, keep)
+    """Accept proposals and weight them (uniformly in generation 0).
+
+    Generation 0 keeps the ``keep`` closest (rejection). Later generations accept every
+    proposal within the tolerance ``ALPHA``-quantile of the previous population's distances
+    (so the tolerance falls each generation and the population size varies), but at least
+    ``keep // 4`` proposals (and :data:`MIN_ACCEPTED`), the closest, so that the population
+    does not collapse when the tolerance nears what the simulator's noise allows.
+    """
+    if previous is None:
+        chosen = closest(distances, keep)
+    else:
+        tolerance = float(np.quantile(previous.distances, ALPHA))
+        chosen = np.flatnonzero(distances <= tolerance)
+        floor = max(MIN_ACCEPTED, keep // 4)
+        if chosen.size < floor:
+            chosen = closest(distances, floor)
     theta = proposals[chosen]
     if previous is None:
-        weights = np.full(keep, 1.0 / keep)
+        weights = np.full(len(chosen), 1.0 / len(chosen))
     else:
         weights = importance_weights(prior, theta, previous.theta, previous.weights)
     return Generation(theta, weights, distances[chosen], chosen, float(distances[chosen].max()),
-                      keep / len(proposals), ess(weights))  # fmt: skip
+                      len(chosen) / len(proposals), ess(weights))  # fmt: skip
 
 
 def smc(prior: Prior, simulate, keep: int, proposals: int, generations: int,

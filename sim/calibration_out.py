@@ -40,8 +40,10 @@ def write_posterior(folder: Path, keys, rec: dict) -> None:
 def write_generations(folder: Path, records: list[dict]) -> None:
     field = {C.GENERATION: "generation", C.TOLERANCE: "tolerance", C.ACCEPTANCE: "acceptance",
              C.ESS: "ess", C.GENERATION_RUNS: "runs"}  # fmt: skip
-    write_columns(folder / "generations.csv",
-                  {c.name(): np.array([r[k] for r in records]) for c, k in field.items()})
+    write_columns(
+        folder / "generations.csv",
+        {c.name(): np.array([r[k] for r in records]) for c, k in field.items()},
+    )
 
 
 def fit(tlist, rec: dict) -> list[tuple]:

@@ -315,8 +315,10 @@ def _kept(args: argparse.Namespace) -> str:
     folder = getattr(args, "folder", None)
     if args.command in ("sweep", "calibrate"):
         kept = "points" if args.command == "sweep" else "generations"
-        return (f"finished {kept} are kept; resume with tradewar {args.command} --resume "
-                f"{folder or 'DIR'}")
+        return (
+            f"finished {kept} are kept; resume with tradewar {args.command} --resume "
+            f"{folder or 'DIR'}"
+        )
     return "finished blocks are kept" + (f" in {folder}" if folder else "")
 
 

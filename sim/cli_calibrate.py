@@ -56,8 +56,9 @@ def _folder(args) -> Path:
     from sim import targets
 
     if args.resume:
-        given = [a for a in ("scenario", "targets", "params", "method", "budget", "particles",
-                             "replicates", "out", "seed") if getattr(args, a) is not None]  # fmt: skip
+        options = ("scenario", "targets", "params", "method", "budget", "particles",
+                   "replicates", "out", "seed")  # fmt: skip
+        given = [a for a in options if getattr(args, a) is not None]
         if given or args.overrides:
             raise OutputError("--resume takes everything from DIR; with --resume only "
                               "--workers and --scheduler apply")  # fmt: skip
