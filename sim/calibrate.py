@@ -29,7 +29,7 @@ from sim.runner import run_tasks
 from sim.scenario import ScenarioError, load_text
 
 METHODS = ("rejection", "smc")
-ALPHA = 0.5  # share of each generation's proposals accepted (the adaptive tolerance quantile)
+PROPOSALS_PER_PARTICLE = 2  # SMC proposals per generation, per wanted particle
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ class Settings:
     def proposals(self) -> int:
         if self.method == "rejection":
             return self.budget // self.replicates
-        return int(self.particles / ALPHA)
+        return self.particles * PROPOSALS_PER_PARTICLE
 
     @property
     def generations(self) -> int:

@@ -20,6 +20,7 @@ from sim.results import write_atomic, write_columns
 from sim.scenario import dump, load_text
 
 PINNED, NARROWED = 0.5, 0.8  # posterior/prior 95% width ratios that count as identified
+FEW = 20  # an effective sample size below this makes the report say its intervals are rough
 
 
 def population(rec: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -124,6 +125,9 @@ def report(fit_rows, ident_rows, records) -> str:
     for k, med, low, high, plow, phigh, ratio, verdict in ident_rows:
         lines.append(f"{k:28} {med:>10.3g} [{low:.3g}, {high:.3g}]   [{plow:.3g}, {phigh:.3g}]"
                      f"  {ratio:.2f}  {verdict}")  # fmt: skip
+    if last["ess"] < FEW:
+        lines.append(f"(effective sample size below {FEW}: the intervals and ratios are rough; "
+                     "raise --particles or --budget)")  # fmt: skip
     return "\n".join(lines) + "\n"
 
 
