@@ -10,6 +10,8 @@ Usage: python benchmarks/bench_calibrate.py [--budget 40000] [--workers K]
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import tempfile
 import time
 from pathlib import Path
@@ -24,7 +26,8 @@ TARGETS = str(ROOT / "scenarios" / "targets" / "us_china_2025.yaml")
 def timed(argv: list[str]) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
-        code = main([*argv, "--out", str(Path(tmp) / "out")])
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            code = main([*argv, "--out", str(Path(tmp) / "out")])
         elapsed = time.perf_counter() - start
     assert code == 0, argv
     return elapsed

@@ -103,6 +103,14 @@ def test_calibrated_yaml_replaces_each_key_with_a_distribution_on_the_prior_supp
     assert resolve.name == "beta" and resolve.support() == pytest.approx((0.0, 0.4))
 
 
+def test_plot_draws_the_calibration_figures(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    assert _cli(tmp_path, "c", "--workers", "1")[0] == 0
+    assert main(["plot", str(tmp_path / "c")]) == 0
+    names = {p.name for p in (tmp_path / "c" / "plots").iterdir()}
+    assert names == {"posterior_corner.png", "prior_vs_posterior.png", "targets_vs_simulated.png"}
+
+
 @pytest.mark.parametrize(
     "target, extra, message",
     [("statistic: median\n    column: talks_wek\n    observed: 4\n    tolerance: 1\n"
