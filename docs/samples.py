@@ -10,6 +10,7 @@ Options in the marker, after the command and a ``|``:
 
 * ``lines=N``: keep the first N lines of the output, then a line ``...``;
 * ``setup=CMD``: run CMD first (its output is not shown), e.g. a run that a ``trace`` reads;
+  several commands are joined by `` && ``;
 * ``show=TEXT``: show TEXT as the command instead of the one that ran.
 
 Result folders named by time (``20261201T093000Z``) are shown as ``<UTC time>``.
@@ -59,8 +60,8 @@ def output(spec: str) -> str:
         here = os.getcwd()
         os.chdir(scratch)
         try:
-            if "setup" in options:
-                _tradewar(options["setup"])
+            for step in filter(None, options.get("setup", "").split(" && ")):
+                _tradewar(step)
             text = _tradewar(command)
         finally:
             os.chdir(here)

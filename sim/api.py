@@ -137,14 +137,14 @@ class Results(FolderResults):
     def plot(self, out: str | Path | None = None) -> list[Path] | dict[str, Figure]:
         """The figures of ``tradewar plot``: written as PNGs to ``out`` (their paths), or,
         without ``out``, returned as matplotlib figures by name."""
-        from sim.plots import RUN_FIGURES, SWEEP_FIGURES, _pyplot, plot_folder
+        from sim.plots import figure_makers, plot_folder, pyplot
 
         with tempfile.TemporaryDirectory() as tmp:
             folder = self.save(Path(tmp) / "r")
             if out is not None:
                 return plot_folder(folder, out)
-            res, plt = _load_folder(folder, pandas=False, allow_code=True), _pyplot()
-            makers = SWEEP_FIGURES if res.kind == "sweep" else RUN_FIGURES
+            res, plt = _load_folder(folder, pandas=False, allow_code=True), pyplot()
+            makers = figure_makers(res)
             return {name: fig for name, make in makers if (fig := make(plt, res)) is not None}
 
     def __repr__(self) -> str:

@@ -1,4 +1,4 @@
-"""The ``tradewar`` command line: run, sweep, summarize, plot, trace, validate.
+"""The ``tradewar`` command line: run, sweep, summarize, plot, trace, validate, explore, report.
 
 Exit codes: 0 success, 1 internal error, 2 bad input or usage, 130 interrupted. Every error a
 user can cause is one line on stderr naming the file, line and key; no traceback.
@@ -76,6 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     _sweep_parser(sub.add_parser("sweep", help="run a design of parameter points"))
     cli_calibrate.add_parser(sub, _common)
     _folder_parsers(sub)
+    _analysis_parsers(sub)
+    _app_parsers(sub)
     validate = sub.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("scenarios", nargs="+", help="scenario YAML files")
     _common(validate, "--set", "--allow-code")
@@ -103,6 +105,11 @@ def _run_parser(run: argparse.ArgumentParser) -> None:
     run.add_argument("--out", help="result folder (default results/<name>/<UTC time>/)")
     run.add_argument("--steps", action="store_true", help="also write steps.csv (large)")
     run.add_argument("--plot", action="store_true", help="write figures to DIR/plots afterwards")
+    run.add_argument(
+        "--compare-to",
+        metavar="DIR",
+        help="then compare the results with run folder DIR (tradewar compare)",
+    )
     _common(run, "--seed", "--workers", "--set", "--quiet", "--allow-code")
     run.set_defaults(func=cmd_run)
 
@@ -115,6 +122,11 @@ def _sweep_parser(sweep: argparse.ArgumentParser) -> None:
     sweep.add_argument("--param", dest="params", action="append", default=[], metavar="KEY=SPEC",
                        help="swept key: [a, b] or low:high (low:high:num for grids)")  # fmt: skip
     sweep.add_argument("--out", help="sweep folder (default results/<name>/sweep-<UTC time>/)")
+    sweep.add_argument(
+        "--design",
+        metavar="CSV",
+        help="run exactly the points in CSV (header: swept keys; a row per point)",
+    )
     sweep.add_argument("--resume", metavar="DIR", help="finish an interrupted sweep in DIR")
     sweep.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler, tcp://HOST:PORT")
     sweep.add_argument("--runs-detail", action="store_true", help="also write runs.csv")
@@ -132,11 +144,18 @@ def _folder_parsers(sub) -> None:
     summarize = sub.add_parser("summarize", help="the headline of a result folder, from its CSVs")
     summarize.add_argument("folder", help="a run or sweep folder")
     summarize.add_argument("--format", choices=FORMATS, default="table")
+    summarize.add_argument("--sort-by", metavar="OUTCOME",
+                           help="rank a sweep's points by this points.csv outcome")  # fmt: skip
+    summarize.add_argument("--ascending", action="store_true", help="lowest first")
+    summarize.add_argument("--outcome", dest="outcomes", action="append", metavar="NAME",
+                           help="show only these outcomes (repeatable)")  # fmt: skip
     _common(summarize, "--allow-code")
     summarize.set_defaults(func=cmd_summarize)
     plot = sub.add_parser("plot", help="PNG figures of a result folder (needs the plot extra)")
     plot.add_argument("folder", help="a run or sweep folder")
     plot.add_argument("--out", help="where the PNGs go (default DIR/plots)")
+    plot.add_argument("--outcome", dest="outcomes", action="append", metavar="NAME",
+                      help="a sweep's outcomes to draw (repeatable; default: all)")  # fmt: skip
     _common(plot, "--allow-code")
     plot.set_defaults(func=cmd_plot)
     tidy = sub.add_parser("clean", help="remove the temporary files a killed run left in DIR")
@@ -144,7 +163,159 @@ def _folder_parsers(sub) -> None:
     tidy.set_defaults(func=cmd_clean)
 
 
+def _analysis_parsers(sub) -> None:
+    """The commands that answer "why" from result folders: compare, discover, sensitivity."""
+    compare = sub.add_parser("compare", help="run folders side by side, with differences")
+    compare.add_argument(
+        "folders",
+        nargs="+",
+        metavar="DIR",
+        help="run folders; each after the first is compared with the first",
+    )
+    compare.add_argument("--format", choices=FORMATS, default="table")
+    compare.add_argument("--plot", metavar="PNG", help="also write the tariff fans overlaid")
+    _common(compare, "--allow-code")
+    compare.set_defaults(func=cmd_compare)
+    discover = sub.add_parser("discover", help="which parameter region makes a condition likely")
+    discover.add_argument("folder", help="a run folder (drawn parameters) or a sweep folder")
+    discover.add_argument(
+        "--where",
+        required=True,
+        metavar="CONDITION",
+        help="e.g. \"first_approacher == 'CN'\" (runs.csv or points.csv columns)",
+    )
+    discover.add_argument("--format", choices=("table", "json"), default="table")
+    discover.add_argument("--plot", metavar="PNG", help="also write the trajectory and the box")
+    _common(discover, "--allow-code")
+    discover.set_defaults(func=cmd_discover)
+    sens = sub.add_parser("sensitivity", help="PAWN sensitivity of a run folder's outcomes to "
+                          "its drawn parameters (needs the analysis extra)")  # fmt: skip
+    sens.add_argument("folder", help="a run folder whose scenario draws parameters")
+    sens.add_argument("--outcome", dest="outcomes", action="append", required=True,
+                      metavar="NAME", help="a runs.csv column (repeatable)")  # fmt: skip
+    sens.add_argument("--format", choices=("table", "json"), default="table")
+    _common(sens, "--allow-code")
+    sens.set_defaults(func=cmd_sensitivity)
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from sim.compare import compare, figure
+
+    print(compare(args.folders, args.format, args.allow_code))
+    if args.plot:
+        figure(args.folders, args.plot, args.allow_code)
+        print(f"figure: {args.plot}")
+    return EXIT_OK
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    from sim.runsens import sensitivity_text
+
+    print(sensitivity_text(args.folder, args.outcomes, args.format, args.allow_code))
+    return EXIT_OK
+
+
+def cmd_discover(args: argparse.Namespace) -> int:
+    from sim.discover import discover
+
+    print(discover(args.folder, args.where, args.format, args.plot, args.allow_code))
+    if args.plot:
+        print(f"figure: {args.plot}")
+    return EXIT_OK
+
+
+def _port(text: str) -> int:
+    value = _seed(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0 to 65535, got {value}")
+    return value
+
+
+def _app_parsers(sub) -> None:
+    """The commands of the app extra: explore, report, and run's --report."""
+    explore = sub.add_parser("explore", help="an interactive page: move a control, watch the "
+                             "distribution of outcomes change (needs the app extra)")  # fmt: skip
+    explore.add_argument(
+        "target",
+        nargs="?",
+        default="scenarios/us_china_2025.yaml",
+        metavar="SCENARIO|RESULT_DIR",
+        help="scenario YAML file or result folder (default: %(default)s)",
+    )
+    explore.add_argument(
+        "--port",
+        type=_port,
+        default=5006,
+        help="port to serve on (default: %(default)s; 0 for any free port)",
+    )
+    explore.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to serve on (default: %(default)s, this machine only)",
+    )
+    explore.add_argument("--runs", type=_positive, help="runs per change (default: the file's)")
+    _common(explore, "--allow-code")
+    explore.set_defaults(func=cmd_explore)
+    report = sub.add_parser("report", help="one self-contained HTML file of a result folder "
+                            "(needs the app extra)")  # fmt: skip
+    report.add_argument("folder", help="a run or sweep folder")
+    report.add_argument("-o", "--out", help="the HTML file (default DIR/report.html)")
+    _common(report, "--allow-code")
+    report.set_defaults(func=cmd_report)
+    sub.choices["run"].add_argument(
+        "--report",
+        action="store_true",
+        help="write DIR/report.html afterwards (needs the app extra)",
+    )
+
+
+def cmd_explore(args: argparse.Namespace) -> int:
+    from sim.app import require_bokeh
+
+    require_bokeh("explore")
+    from sim.app.server import free_port, is_loopback, make_page, serve
+
+    target = Path(args.target)
+    if not target.exists():
+        raise OutputError(f"{target}: no such scenario file or result folder")
+    if target.is_dir() and args.runs is not None:
+        raise OutputError(f"{target}: --runs is for a scenario; a result folder shows its own runs")
+    free_port(args.host, args.port)  # a port in use is said before any simulating
+    if not is_loopback(args.host):
+        print(f"tradewar: warning: serving on {args.host}: anyone who can reach it can run "
+              "simulations on this machine; there is no login", file=sys.stderr)  # fmt: skip
+
+    def progress(done: int, total: int) -> None:
+        end = "\n" if done == total else ""
+        print(f"\rtradewar: baseline: {done:,}/{total:,} runs", end=end, file=sys.stderr)
+
+    page = make_page(target, args.runs, args.allow_code, progress)
+
+    def ready(url: str) -> None:
+        print(f"tradewar explore: {target} at {url} (Ctrl-C stops)", flush=True)
+
+    try:
+        serve(page, args.host, args.port, ready)
+    except KeyboardInterrupt:
+        print("tradewar: explorer stopped", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from sim.app import require_bokeh
+
+    require_bokeh("report")
+    from sim.app.report import write_report
+
+    print(write_report(args.folder, args.out, args.allow_code))
+    return EXIT_OK
+
+
 def cmd_run(args: argparse.Namespace) -> int:
+    if args.report:  # before a long run, not after it
+        from sim.app import require_bokeh
+
+        require_bokeh("run --report")
     overrides = list(args.overrides)
     if args.runs is not None:
         overrides.append(f"runs={args.runs}")
@@ -171,6 +342,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         for path in plot_folder(folder, allow_code=args.allow_code):
             print(f"figure: {path}")
+    if args.compare_to:
+        from sim.compare import compare
+
+        print(compare([args.compare_to, folder], allow_code=args.allow_code))
+    if args.report:
+        from sim.app.report import write_report
+
+        print(f"report: {write_report(folder, allow_code=args.allow_code)}")
     return EXIT_OK
 
 
@@ -198,7 +377,6 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     print(f"results: {folder}")
     print(f"{report.points} points x {settings.runs_per_point} runs ({settings.method})")
     if report.ranking:
-        print("parameters by total Sobol' index, per outcome:")
         print(report.ranking)
     for point, error in report.failures:
         print(f"tradewar: point {point} failed: {error}", file=sys.stderr)
@@ -234,8 +412,8 @@ def _sweep_folder(args: argparse.Namespace, sweep) -> Path:
     if args.resume:
         given = {"SCENARIO": args.scenario, "--method": args.method, "--points": args.points,
                  "--runs-per-point": args.runs_per_point, "--param": args.params,
-                 "--out": args.out, "--runs-detail": args.runs_detail, "--seed": args.seed,
-                 "--set": args.overrides}  # fmt: skip
+                 "--design": args.design, "--out": args.out, "--runs-detail": args.runs_detail,
+                 "--seed": args.seed, "--set": args.overrides}  # fmt: skip
         extra = [name for name, v in given.items() if v not in (None, []) and v is not False]
         if extra:
             raise OutputError(f"--resume takes the design from DIR/sweep.json, not from "
@@ -251,8 +429,17 @@ def _sweep_folder(args: argparse.Namespace, sweep) -> Path:
         raise OutputError("sweep needs a SCENARIO file (or --resume DIR)")
     scenario = load(args.scenario, args.overrides, args.allow_code)
     params = [sweep.parse_param(text) for text in args.params]
-    settings = sweep.settings_for(scenario, args.method, args.points, args.runs_per_point,
-                                  params, args.seed)  # fmt: skip
+    method, points = args.method, args.points
+    if args.design:
+        from sim.designfile import read_design
+
+        if params or method or points:
+            raise ScenarioError("--design lists the points: not with --param, --method or "
+                                "--points")  # fmt: skip
+        params = list(read_design(args.design))
+        method, points = "design", len(params[0].values)
+    settings = sweep.settings_for(scenario, method, points, args.runs_per_point, params,
+                                  args.seed)  # fmt: skip
     base = dump(scenario)
     sweep.check_keys(base, args.scenario, settings, args.allow_code)
     folder = prepare_output(args.out, scenario.name, prefix="sweep-")
@@ -266,7 +453,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
     from sim.plots import plot_folder
 
     warn = lambda message: print(f"tradewar: warning: {message}", file=sys.stderr)  # noqa: E731
-    for path in plot_folder(args.folder, args.out, warn, args.allow_code):
+    for path in plot_folder(args.folder, args.out, warn, args.allow_code, args.outcomes):
         print(path)
     return EXIT_OK
 
@@ -283,7 +470,8 @@ def cmd_clean(args: argparse.Namespace) -> int:
 def cmd_summarize(args: argparse.Namespace) -> int:
     from sim.summarize import summarize
 
-    print(summarize(args.folder, args.format, args.allow_code))
+    print(summarize(args.folder, args.format, args.allow_code, args.sort_by, args.ascending,
+                    args.outcomes))  # fmt: skip
     return EXIT_OK
 
 

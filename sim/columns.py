@@ -292,31 +292,79 @@ MEDIAN_FIRST_APPROACH = Column("median_first_approach_week", kind="number", unit
 MEAN_FINAL_TARIFF = Column("mean_final_tariff_{i}_{j}", "pair", "percent", "%", blank=True,
                            interval=True, doc=(
     "mean final tariff of I on J (normal interval)"))  # fmt: skip
-MEAN_TRADE_LOSS = Column("mean_trade_loss_{i}", "country", "usd", "USD bn", blank=True,
-                         interval=True, doc=(
-    "mean cumulative imports plus exports lost by I (normal interval)"))  # fmt: skip
+MEAN_IMPORT_LOSS = Column("mean_import_loss_{i}", "country", "usd", "USD bn", blank=True,
+                          interval=True, doc=(
+    "mean cumulative imports lost by I (normal interval); each lost flow counts once, on its "
+    "importer's side (imports plus exports lost would be the same number for both countries of "
+    "a two-country scenario)"))  # fmt: skip
 USER_STAT = Column("{name}", "user", "number", "the outcome's", blank=True, interval=True, doc=(
     "each user-defined outcome: for a `first_week`, the median week among runs that crossed "
     "(order-statistic interval; blank if none did); otherwise the mean (normal "
     "interval)"))  # fmt: skip
-POINT_STATS = (P_FIRST, P_DEAL, MEDIAN_FIRST_APPROACH, MEAN_FINAL_TARIFF, MEAN_TRADE_LOSS,
+POINT_STATS = (P_FIRST, P_DEAL, MEDIAN_FIRST_APPROACH, MEAN_FINAL_TARIFF, MEAN_IMPORT_LOSS,
                USER_STAT)  # fmt: skip
 POINTS = (POINT, SWEPT, POINT_RUNS, ERROR, *POINT_STATS)
 SORTED_BY = P_DEAL  # summarize ranks points by it
 
 # --------------------------------------------------------------------------- sensitivity.csv
 
-_BOUND = "{} 95% bound; blank when the bootstrap is degenerate"
+_BOUND = (
+    "{} 95% bound (percentile bootstrap); blank with the index, or when the bootstrap is degenerate"
+)
+_INDEX = "{} index; blank when `note` says the outcome gets none"
 SENSITIVITY = (
     OUTCOME := Column("outcome", kind="label", doc="a points.csv outcome"),
     PARAMETER := Column("parameter", kind="label", doc="a swept key"),
-    Column("first_order", doc="first-order index"),
+    Column("first_order", blank=True, doc=_INDEX.format("first-order")),
     Column("first_order_low", blank=True, doc=_BOUND.format("lower")),
     Column("first_order_high", blank=True, doc=_BOUND.format("upper")),
-    Column("total_order", doc="total index"),
+    Column("total_order", blank=True, doc=_INDEX.format("total")),
     Column("total_order_low", blank=True, doc=_BOUND.format("lower")),
     Column("total_order_high", blank=True, doc=_BOUND.format("upper")),
+    VARIANCE := Column(
+        "variance",
+        blank=True,
+        unit="the outcome's, squared",
+        doc=(
+            "variance of the outcome's point estimates across the design points (what the indices "
+            "share out); blank if the outcome is blank at some point"
+        ),
+    ),
+    NOISE := Column(
+        "noise",
+        unit="the outcome's, squared",
+        doc=(
+            "Monte Carlo noise: mean squared standard error of a point's estimate, from its 95% "
+            "interval"
+        ),
+    ),
+    NOTE := Column(
+        "note",
+        kind="text",
+        unit="text",
+        blank=True,
+        doc=(
+            "blank when the outcome has indices; else why not (`does not vary in this design` "
+            "when `variance` is at most twice `noise`)"
+        ),
+    ),
 )
+
+# --------------------------------------------------------------------------- morris.csv
+
+_MORRIS = "in the outcome's unit per full range of the parameter; blank when `note` says why"
+MORRIS = (
+    OUTCOME, PARAMETER,
+    Column("mu_star", blank=True, doc=f"mean absolute elementary effect (screening), {_MORRIS}"),
+    Column("mu_star_conf", blank=True, doc="half-width of mu_star's 95% bootstrap interval"),
+    Column("mu", blank=True, doc=f"mean signed elementary effect, {_MORRIS}"),
+    Column("sigma", blank=True, doc=(
+        "standard deviation of the elementary effects (interactions or non-linearity)")),
+    VARIANCE, NOISE, NOTE,
+)  # fmt: skip
+
+TABLES = {"runs": RUNS, "events": EVENTS, "summary": SUMMARY, "steps": STEPS, "points": POINTS,
+          "sensitivity": SENSITIVITY, "morris": MORRIS}  # fmt: skip
 
 # --------------------------------------------------------------------------- calibrations
 
@@ -343,6 +391,4 @@ FIT = (
     Column("met", kind="label", doc="yes when the interval overlaps observed ± tolerance"),
 )
 
-TABLES = {"runs": RUNS, "events": EVENTS, "summary": SUMMARY, "steps": STEPS, "points": POINTS,
-          "sensitivity": SENSITIVITY}  # fmt: skip
 CALIBRATION_TABLES = {"posterior": POSTERIOR, "generations": GENERATIONS, "fit": FIT}

@@ -1,15 +1,14 @@
 """``tradewar plot DIR``: figures from a result folder's CSVs (matplotlib, the ``plot`` extra).
 
 Run folders get a tariff fan chart per ordered pair, first-approach timing, status shares over
-time and, when steps.csv is there, each country's pressure by channel. Sweep folders get each
-outcome against a swept parameter (one parameter), a heatmap (two), panels per parameter
-(more), and the Sobol' indices with their intervals.
+time and, when steps.csv is there, each country's pressure by channel. Sweep folders get the
+figures of :mod:`sim.sweepplots`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +33,7 @@ def require_matplotlib():
         raise PlotError(str(exc)) from None
 
 
-def _pyplot():
+def pyplot():
     matplotlib = require_matplotlib()
     matplotlib.use("Agg")  # files only, never a window
     import matplotlib.pyplot as plt
@@ -42,13 +41,16 @@ def _pyplot():
     return plt
 
 
-def plot_folder(folder, out=None, warn=None, allow_code: bool = False) -> list[Path]:
+def plot_folder(folder, out=None, warn=None, allow_code: bool = False,
+                outcomes: list[str] | None = None) -> list[Path]:  # fmt: skip
     """Write the folder's figures as PNG files to ``out`` (default DIR/plots); their paths.
+
+    ``outcomes``: a sweep's outcomes to draw (default all it records; see ``sim.sweepplots``).
 
     Figures of an incomplete folder carry a red ``INCOMPLETE`` banner, and ``warn`` (if given)
     is called with the reason.
     """
-    plt = _pyplot()
+    plt = pyplot()
     from sim import calibration_plots
 
     if calibration_plots.is_calibration(folder):
@@ -59,9 +61,8 @@ def plot_folder(folder, out=None, warn=None, allow_code: bool = False) -> list[P
     out = Path(out) if out is not None else Path(folder) / "plots"
     with writing(out / "plots"):  # a file in the way, a read-only place
         out.mkdir(parents=True, exist_ok=True)
-    makers = SWEEP_FIGURES if results.kind == "sweep" else RUN_FIGURES
     written = []
-    for name, maker in makers:
+    for name, maker in figure_makers(results, outcomes):
         fig = maker(plt, results)
         if fig is None:
             continue
@@ -92,6 +93,18 @@ def _save_all(plt, makers, folder: Path, out) -> list[Path]:
             plt.close(fig)
         written.append(path)
     return written
+
+
+def figure_makers(results, outcomes: list[str] | None = None) -> list:
+    """(name, maker) of every figure ``plot`` draws for ``results``; ``maker(plt, results)``
+    returns a figure or None. An unknown sweep outcome is refused before any figure."""
+    if results.kind != "sweep":
+        return list(RUN_FIGURES)
+    from sim.sweepplots import SWEEP_FIGURES, outcomes_of
+
+    if results.tables.get("points") is not None:
+        outcomes_of(results, outcomes)
+    return [(n, partial(m, chosen=outcomes)) for n, m in SWEEP_FIGURES]
 
 
 def _banner(fig, problem: str) -> None:
@@ -131,17 +144,20 @@ def tariff_fans(plt, results):
     pairs = [(a, b) for a in names for b in names if a != b]
     fig, axes = plt.subplots(1, len(pairs), figsize=(5.5 * len(pairs), 4), squeeze=False,
                              sharey=True)  # fmt: skip
+    top = 0.0
     for ax, (country, partner) in zip(axes[0], pairs, strict=True):
         rows = _rows(summary, country, C.TARIFF_ON.name(j=partner))
         dates = _dates(rows)
+        top = max(top, float(np.nanmax(rows["p95"], initial=0.0)))
         ax.fill_between(dates, rows["p5"], rows["p95"], alpha=0.2, color="C0", label="90% of runs")
         ax.fill_between(dates, rows["p25"], rows["p75"], alpha=0.4, color="C0", label="50% of runs")
         ax.plot(dates, rows["p50"], color="C0", lw=2, label="median")
         ax.set_title(f"Tariff levied by {country} on goods from {partner}")
         ax.set_ylabel("additional tariff (%)")
-        ax.set_ylim(bottom=0)
         ax.legend(loc="upper right")
         fig.autofmt_xdate()
+    # shared axes: one range for every pair, with room above the highest band for the legend
+    axes[0][0].set_ylim(0, 1.3 * top if top > 0 else 1.0)
     return fig
 
 
@@ -215,120 +231,3 @@ def pressure_channels(plt, results):
 
 RUN_FIGURES = [("tariffs", tariff_fans), ("first_approach", first_approach),
                ("status", status_shares), ("pressure_channels", pressure_channels)]  # fmt: skip
-
-
-# --------------------------------------------------------------------------- sweep folders
-
-
-def _sweep_parts(results):
-    points = results.tables.get("points")
-    if points is None or len(points) == 0:
-        return None, [], []
-    params = list(results.params)
-    ok = points[(points[C.ERROR.name()] == "") & np.isfinite(points[C.P_DEAL.name()])]
-    lay = replace(results.layout, keys=results.params)
-    outcomes = [n for n in C.estimates((C.P_FIRST, C.P_DEAL), lay)
-                if n != C.P_FIRST.name(label=C.NONE)]  # fmt: skip
-    return ok, params, outcomes
-
-
-def outcomes_vs_parameter(plt, results):
-    points, params, outcomes = _sweep_parts(results)
-    if points is None or len(params) != 1:
-        return None
-    key = params[0]
-    order = np.argsort(points[key], kind="stable")
-    x = points[key][order]
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    for k, name in enumerate(outcomes):
-        ax.plot(x, points[name][order], marker="o", ms=3, color=f"C{k}", label=name)
-        ax.fill_between(x, points[f"{name}_low"][order], points[f"{name}_high"][order],
-                        color=f"C{k}", alpha=0.2)  # fmt: skip
-    ax.set_title(f"Outcomes against {key} (bands: 95% intervals)")
-    ax.set_xlabel(key)
-    ax.set_ylabel("probability")
-    ax.set_ylim(0, 1)
-    ax.legend()
-    return fig
-
-
-def heatmaps(plt, results):
-    points, params, outcomes = _sweep_parts(results)
-    if points is None or len(params) != 2:
-        return None
-    shown = outcomes[:1] + [C.P_DEAL.name()]
-    fig, axes = plt.subplots(1, len(shown), figsize=(6.5 * len(shown), 5), squeeze=False)
-    x, y = points[params[0]], points[params[1]]
-    for ax, name in zip(axes[0], shown, strict=True):
-        filled = _filled(ax, x, y, points[name])
-        ax.plot(x, y, "k.", ms=3, alpha=0.5)
-        fig.colorbar(filled, ax=ax, label=name)
-        ax.set_title(f"{name} across the design points")
-        ax.set_xlabel(params[0])
-        ax.set_ylabel(params[1])
-    return fig
-
-
-def _filled(ax, x, y, z):
-    """Filled contours of z over the design points; a scatter where they cannot be drawn."""
-    if len(x) >= 3 and np.ptp(x) > 0 and np.ptp(y) > 0 and np.all(np.isfinite(z)):
-        levels = np.linspace(0, 1, 11)
-        levels[-1] += 1e-9  # a share of exactly 1 belongs in the top band
-        try:
-            return ax.tricontourf(x, y, z, levels=levels, cmap="viridis")
-        except (ValueError, RuntimeError):  # points on a line: no triangulation
-            pass
-    return ax.scatter(x, y, c=z, vmin=0, vmax=1, cmap="viridis")
-
-
-def marginals(plt, results):
-    points, params, outcomes = _sweep_parts(results)
-    if points is None or len(params) < 3:
-        return None
-    fig, axes = plt.subplots(1, len(params), figsize=(4.5 * len(params), 4), squeeze=False,
-                             sharey=True)  # fmt: skip
-    for ax, key in zip(axes[0], params, strict=True):
-        for k, name in enumerate(outcomes):
-            ax.scatter(points[key], points[name], s=8, color=f"C{k}", alpha=0.6, label=name)
-        ax.set_xlabel(key)
-        ax.set_ylim(0, 1)
-    axes[0][0].set_ylabel("probability")
-    axes[0][-1].legend(fontsize="small")
-    fig.suptitle("Outcomes at each design point, against each swept parameter")
-    return fig
-
-
-def sobol_bars(plt, results):
-    sens = results.tables.get("sensitivity")
-    if sens is None or len(sens) == 0:
-        return None
-    outcomes = list(dict.fromkeys(sens["outcome"].astype(str)))[:6]
-    cols = min(3, len(outcomes))
-    nrows = -(-len(outcomes) // cols)
-    fig, axes = plt.subplots(nrows, cols, figsize=(4.6 * cols, 4.4 * nrows), squeeze=False,
-                             sharey=True)  # fmt: skip
-    for ax in axes.flat[len(outcomes) :]:
-        ax.set_visible(False)
-    for ax, outcome in zip(axes.flat, outcomes, strict=False):
-        rows = sens[sens["outcome"] == outcome]
-        pos = np.arange(len(rows))
-        for shift, kind, label in ((-0.2, "first_order", "first order"),
-                                   (0.2, "total_order", "total")):  # fmt: skip
-            value = rows[kind]
-            err = np.abs(np.vstack([value - rows[f"{kind}_low"], rows[f"{kind}_high"] - value]))
-            ax.bar(pos + shift, value, width=0.4, label=label,
-                   yerr=np.nan_to_num(err), capsize=3)  # fmt: skip
-        ax.set_xticks(pos, [p.split(".", 1)[-1] for p in rows["parameter"].astype(str)],
-                      rotation=30, ha="right", fontsize="small")  # fmt: skip
-        ax.set_title(outcome)
-        ax.axhline(0, color="k", lw=0.5)
-    for row in axes:
-        row[0].set_ylabel("Sobol' index (95% bootstrap intervals)")
-    axes[0][0].legend()
-    fig.suptitle("Sensitivity: first-order and total Sobol' indices per outcome")
-    fig.tight_layout()
-    return fig
-
-
-SWEEP_FIGURES = [("outcomes", outcomes_vs_parameter), ("heatmap", heatmaps),
-                 ("marginals", marginals), ("sobol", sobol_bars)]  # fmt: skip

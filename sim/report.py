@@ -66,6 +66,10 @@ def median_of_counts(counts: np.ndarray) -> float:
     return (lower + upper) / 2
 
 
+BY_WEEKS = (13, 26, 52)
+EVENT_NAMES = {"approach": "first approach", "talks": "talks open", "deal": "deal"}
+
+
 class Headline:
     """Accumulates, block by block, what the printed summary needs (a few numbers per run)."""
 
@@ -126,14 +130,28 @@ class Headline:
         """Median week of first approach, talks and deal among runs that had one (and n)."""
         return {key: (median_of_counts(c), int(c.sum())) for key, c in self.weeks.items()}
 
+    def by_week(self) -> dict[str, dict[int, float]]:
+        """Share of all runs with a first approach, talks or a deal by week 13, 26, 52 (those
+        the horizon reaches; weeks are numbered from 0): the view that covers every run."""
+        out = {}
+        for key, counts in self.weeks.items():
+            cum = np.cumsum(counts) / max(self.runs, 1)
+            out[key] = {w: float(cum[min(w, len(cum) - 1)]) for w in BY_WEEKS if w <= len(cum)}
+        return out
+
     def text(self, final_tariffs: dict[str, float]) -> str:
         lines = [f"{self.runs} runs"]
         for label, p, low, high in self.rows():
             lines.append(f"  {label:<32} {p:6.3f}  [{low:.3f}, {high:.3f}]")
-        names = {"approach": "first approach", "talks": "talks open", "deal": "deal"}
+        # each median covers only the runs that had the event, a different set for each, so
+        # they need not come in order; the shares by week cover every run
         for key, (median, n) in self.medians().items():
             shown = "-" if np.isnan(median) else f"{median:g}"
-            lines.append(f"  median week of {names[key]:<16} {shown:>6}  ({n} runs had one)")
+            lines.append(f"  median week of {EVENT_NAMES[key]:<16} {shown:>6}  "
+                         f"(among the {n} of {self.runs} runs that had one)")  # fmt: skip
+        for key, shares in self.by_week().items():
+            lines.append(f"  share with {EVENT_NAMES[key]:<20} " + "  ".join(
+                f"by week {w}: {p:.3f}" for w, p in shares.items()))  # fmt: skip
         for key, value in final_tariffs.items():
             lines.append(f"  median final tariff {key:<12} {value:6.1f}%")
         lines.append("  per run (mean, 95% interval):")
@@ -167,7 +185,8 @@ def point_stats(outcomes: dict[str, np.ndarray], names: list[str], specs=()) -> 
                 final = outcomes[C.FINAL_TARIFF.name(i=i, j=j)]
                 put(C.MEAN_FINAL_TARIFF.name(i=i, j=j), mean_interval(final))
     for i in names:
-        loss = outcomes[C.IMPORT_LOSS.name(i=i)] + outcomes[C.EXPORT_LOSS.name(i=i)]
-        put(C.MEAN_TRADE_LOSS.name(i=i), mean_interval(loss))
+        # I's exports lost are its partners' imports lost: a sum of both would count every
+        # flow twice and, with two countries, give both the same number
+        put(C.MEAN_IMPORT_LOSS.name(i=i), mean_interval(outcomes[C.IMPORT_LOSS.name(i=i)]))
     out.update(user.point_stats(specs, outcomes))
     return out

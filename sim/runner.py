@@ -67,10 +67,13 @@ def block_count(runs: int, block_size: int) -> int:
     return -(-runs // block_size)
 
 
-def simulate_block(scenario: Scenario, block: int, detail: bool = True) -> BlockResult:
+def simulate_block(
+    scenario: Scenario, block: int, detail: bool = True, with_events: bool = True
+) -> BlockResult:
     """Simulate block ``block`` in full and keep the runs that fall within ``scenario.runs``.
 
-    Without ``detail`` only the outcomes come back (sweeps need no trajectories or events).
+    Without ``detail`` only the outcomes come back (sweeps need no trajectories or events);
+    without ``with_events`` no events (the explorer draws trajectories, not events.csv).
     """
     size = scenario.block_size
     first = block * size
@@ -80,6 +83,7 @@ def simulate_block(scenario: Scenario, block: int, detail: bool = True) -> Block
     trajectory, events = {}, {}
     if detail:
         trajectory = {k: v[:, :keep] for k, v in model.trajectory().items()}
+    if detail and with_events:
         channels = [a.channel_names for a in model.countries]
         events = eventlog.columns(model.log.arrays(), first, keep, model.names, channels,
                                   scenario.start_date)  # fmt: skip

@@ -301,7 +301,7 @@ class SweepParamsSpec(Spec):
                 for p in value}  # fmt: skip
 
 
-METHODS = ("grid", "lhs", "sobol", "random")
+METHODS = ("grid", "lhs", "sobol", "random", "morris", "design")
 # A sweep's bounds, wherever its settings come from (sweep: block, command line, sweep.json):
 # ``points`` and the design's total points (n (d + 2) for sobol, the product for a grid),
 # replicates per point, and the runs of the whole design.

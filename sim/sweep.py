@@ -25,6 +25,9 @@ import yaml
 from scipy.stats import qmc
 
 from sim import interrupts
+from sim.effects import effect_lines
+from sim.morris import morris
+from sim.morris import unit_design as morris_unit
 from sim.report import point_stats
 from sim.results import OutputError, csv_text, write_columns, write_json_atomic
 from sim.runner import block_count, run_tasks
@@ -39,7 +42,7 @@ from sim.scenario import (
 from sim.schema import Context
 from sim.sensitivity import DESIGN_KEY, sensitivity
 from sim.sweeppoints import concatenate, finished, point_file, read_point, record_outcomes
-from sim.sweepsettings import Settings, check, read_settings
+from sim.sweepsettings import Settings, check, listed_rows, read_settings
 
 
 def settings_for(scenario: Scenario, method=None, points=None, runs_per_point=None,
@@ -60,6 +63,9 @@ def settings_for(scenario: Scenario, method=None, points=None, runs_per_point=No
         raise ScenarioError(f"unknown sweep method {chosen.method!r} (one of {', '.join(METHODS)})")
     if chosen.method == "sobol" and chosen.points & (chosen.points - 1):
         raise ScenarioError(f"--points for sobol must be a power of 2, got {chosen.points}")
+    if chosen.method == "design" and not listed_rows(chosen.params):
+        raise ScenarioError("a design runs listed points: every parameter needs a list of "
+                            "values, all of one length (or use --design FILE)")  # fmt: skip
     for p in chosen.params:
         if chosen.method == "grid" and p.values is None and p.num is None:
             raise ScenarioError(f"{p.key}: a grid needs a list or low:high:num")
@@ -74,6 +80,8 @@ def design(s: Settings) -> np.ndarray:
     parameter i the ``n`` points A with column i taken from B, so P = n (d + 2).
     """
     d = len(s.params)
+    if s.method == "design":  # the listed points, row by row
+        return np.column_stack([np.asarray(p.values, dtype=float) for p in s.params])
     if s.method == "grid":
         axes = [p.values if p.values is not None else np.linspace(p.low, p.high, p.num)
                 for p in s.params]  # fmt: skip
@@ -83,6 +91,8 @@ def design(s: Settings) -> np.ndarray:
         unit = qmc.LatinHypercube(d=d, rng=rng).random(s.points)
     elif s.method == "random":
         unit = rng.random((s.points, d))
+    elif s.method == "morris":
+        unit = morris_unit(s.points, d, s.seed)
     else:
         both = qmc.Sobol(d=2 * d, scramble=True, rng=rng).random(s.points)
         a, b = both[:, :d], both[:, d:]
@@ -253,7 +263,14 @@ def assemble(folder: Path, s: Settings, values: np.ndarray, names: list[str],
     if runs_detail:
         concatenate(folder / "runs.csv", [point_file(folder, p, "csv") for p in range(len(values))])
     failures = [(r["point"], r["error"]) for r in records if r["error"]]
-    ranking = ""
+    keys = [p.key for p in s.params]
+    estimates = [o for o in outcome_names if not o.endswith(("_low", "_high"))]
+    ranking = "\n".join(effect_lines(columns, keys, estimates, "point")) if estimates else ""
+    if s.method == "morris" and not failures:
+        unit = morris_unit(s.points, len(keys), s.seed)
+        ranking = morris(folder, unit, keys, s.seed, columns, outcome_names)
     if s.method == "sobol" and not failures:
-        ranking = sensitivity(folder, s.params, s.points, s.seed, columns, outcome_names)
+        ranking = "parameters by total Sobol' index [95% interval], per outcome:\n" + sensitivity(
+            folder, s.params, s.points, s.seed, columns, outcome_names
+        )
     return Report(len(values), failures, ranking)

@@ -50,6 +50,10 @@ class Settings:
                              for p in self.params)  # fmt: skip
         if self.method == "sobol":
             return self.points * (len(self.params) + 2)
+        if self.method == "morris":
+            return self.points * (len(self.params) + 1)
+        if self.method == "design":
+            return len(self.params[0].values or ())
         return self.points
 
 
@@ -80,6 +84,13 @@ def check(s: Settings, where: str = "") -> None:
 
 
 # --------------------------------------------------------------------------- sweep.json
+
+
+def listed_rows(params) -> bool:
+    """Whether every parameter is a list and all lists have one length (a ``design``)."""
+    lengths = {len(p.values) if p.values is not None else -1 for p in params}
+    return len(lengths) == 1 and lengths != {-1}
+
 
 FIELDS = ("method", "points", "runs_per_point", "params", "seed", "runs_detail")
 PARAM_FIELDS = ("key", "values", "low", "high", "num")
@@ -127,6 +138,8 @@ def from_json(raw, ctx: Context) -> Settings:
         raise ctx.error(("points",), f"sobol needs a power of 2, got {s.points}")
     if s.method == "grid" and any(p.values is None and p.num is None for p in s.params):
         raise ctx.error(("params",), "a grid needs a list of values or num for every parameter")
+    if s.method == "design" and not listed_rows(s.params):
+        raise ctx.error(("params",), "a design needs lists of values of one length")
     check(s, f"{ctx.source}: ")
     return s
 

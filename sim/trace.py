@@ -48,10 +48,19 @@ def load_folder(folder: Path, allow_code: bool = False) -> tuple[dict, object]:
 def story(folder: Path, run: int, allow_code: bool = False) -> list[str]:
     """The lines ``tradewar trace`` prints for run ``run`` of the results in ``folder``."""
     manifest, scenario = load_folder(folder, allow_code)
+    return tell(scenario, run, where=str(folder))
+
+
+def tell(scenario, run: int, model=None, where: str = "") -> list[str]:
+    """The story of run ``run`` of ``scenario``; ``model``, if given, is its block simulated.
+
+    The explorer passes the model it simulated to draw the run's trajectories as well.
+    """
     if not 0 <= run < scenario.runs:
-        raise OutputError(f"{folder}: run {run} does not exist (runs 0 to {scenario.runs - 1})")
+        raise OutputError(f"{where or scenario.name}: run {run} does not exist "
+                          f"(runs 0 to {scenario.runs - 1})")  # fmt: skip
     block, k = divmod(run, scenario.block_size)
-    model = simulate_model(scenario, block)
+    model = simulate_model(scenario, block) if model is None else model
     names = model.names
     lines = [
         f"run {run} of {scenario.name} (block {block}, SeedSequence({scenario.seed}, "

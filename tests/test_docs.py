@@ -8,7 +8,7 @@ spec = importlib.util.spec_from_file_location("samples", ROOT / "docs" / "sample
 samples = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(samples)
 
-DOCS = [ROOT / "README.md"]
+DOCS = [ROOT / "README.md", ROOT / "docs" / "calibration.md"]
 
 
 def test_every_quoted_output_is_what_its_command_prints_now():

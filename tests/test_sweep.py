@@ -74,7 +74,7 @@ def test_sensitivity_ranks_the_dominant_parameter_and_zeroes_an_idle_one(small_p
                      "--param", "countries.A.pressures.markets.weight=0:1",
                      "--param", "negotiation.talks_lag=0:6") == 0  # fmt: skip
     rows = [r.split(",") for r in read(out / "sensitivity.csv")[1:]]
-    total = {(r[0], r[1]): float(r[5]) for r in rows}
+    total = {(r[0], r[1]): float(r[5] or "nan") for r in rows}
     weight, lag = "countries.A.pressures.markets.weight", "negotiation.talks_lag"
     # who asks first is settled before talks are ever scheduled: the lag cannot matter
     assert total[("p_first_A", lag)] < 0.05
