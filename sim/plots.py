@@ -18,7 +18,7 @@ from sim.extras import require
 from sim.results import OutputError, load, writing
 
 STATUS_COLORS = {"conflict": "#c0392b", "scheduled": "#f39c12", "talks": "#2980b9",
-                 "truce": "#27ae60"}  # fmt: skip
+                 "truce": "#27ae60", "peace": "#7f8c8d"}  # fmt: skip
 
 
 class PlotError(OutputError):

@@ -220,3 +220,11 @@ def test_load_round_trips_what_run_wrote(run_dir, pandas):
     assert len(res.events) > 0 and len(res.steps) == 120 * 20 * 2
     with pytest.raises(AttributeError, match="no points.csv"):
         getattr(res, "points")  # noqa: B009
+
+
+def test_every_relationship_status_has_a_colour():
+    # the explorer and plot draw a line per status; a new status without a colour broke both
+    from sim.negotiation import STATUSES
+    from sim.plots import STATUS_COLORS
+
+    assert set(STATUS_COLORS) == set(STATUSES)

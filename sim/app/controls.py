@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sim.distributions import Distribution
 from sim.events import EVENTS
-from sim.kinds import PolicySpec, PressureSpec
+from sim.kinds import EventSpec, PolicySpec, PressureSpec
 from sim.policies import POLICIES
 from sim.pressure import FORMS, USER_FORM
 from sim.scenario import CountriesSpec, Scenario, uncertain
@@ -146,9 +146,11 @@ def _value(value, spec, path: tuple, doc: str, out: dict) -> None:
         for name, p in POLICIES[value.kind].params.items():
             _number(value.params[name], (*path, name), f"{value.kind} {name}", p.low, p.high,
                     False, out)  # fmt: skip
-    elif isinstance(spec, ListOf):
+    elif isinstance(spec, ListOf) and isinstance(spec.value, EventSpec):
         for k, event in enumerate(value):
             _event(event, (*path, str(k)), out)
+    # other lists (relations: a pair's starting status) and mappings of other specs have no
+    # numeric leaves worth a slider; the key search still takes them as KEY=VALUE
 
 
 def _pressure(channel, path: tuple, out: dict) -> None:
