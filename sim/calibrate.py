@@ -69,8 +69,10 @@ def prior_of(scenario, keys) -> tuple[tuple[str, ...], abc.Prior, dict[str, Dist
                             "--params KEY for keys that are distributions")  # fmt: skip
     for key in keys:
         if key not in found:
-            raise ScenarioError(f"--params {key}: no prior (the key is not a distribution in "
-                                "the scenario; write it as {dist: ...} first)")  # fmt: skip
+            raise ScenarioError(
+                f"--params {key}: no prior (the key is not a distribution in the scenario; "
+                f"give one with --set '{key}={{dist: ...}}')"
+            )
     dists = {k: found[k] for k in keys}
     return keys, abc.Prior(tuple(d.frozen() for d in dists.values())), dists
 

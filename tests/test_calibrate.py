@@ -61,9 +61,10 @@ def test_smc_weights_undo_the_proposal():
 
 def _cli(tmp_path, name, *extra):
     out = tmp_path / name
+    params = ["countries.US.face_cost"] if "--set" in extra else []
     argv = ["calibrate", str(SCENARIO), "--targets", str(TARGETS), "--out", str(out),
-            "--params", "countries.CN.resolve", "negotiation.deal_rate", "--particles", "4",
-            "--replicates", "20", "--budget", "320", *extra]  # fmt: skip
+            "--params", "countries.CN.resolve", "negotiation.deal_rate", *params,
+            "--particles", "4", "--replicates", "20", "--budget", "320", *extra]  # fmt: skip
     return main(argv), out
 
 
@@ -101,6 +102,14 @@ def test_calibrated_yaml_replaces_each_key_with_a_distribution_on_the_prior_supp
     scenario = load(tmp_path / "c" / "calibrated.yaml")
     resolve = scenario.countries[1].resolve
     assert resolve.name == "beta" and resolve.support() == pytest.approx((0.0, 0.4))
+
+
+def test_a_fixed_key_takes_its_prior_from_the_command_line(tmp_path):
+    prior = "countries.US.face_cost={dist: uniform, low: 0, high: 0.5}"
+    code, out = _cli(tmp_path, "p", "--workers", "1", "--set", prior)
+    assert code == 0
+    face = load(out / "calibrated.yaml").countries[0].face_cost
+    assert face.name == "beta" and face.support() == pytest.approx((0.0, 0.5))
 
 
 def test_plot_draws_the_calibration_figures(tmp_path, capsys):
