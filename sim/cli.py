@@ -15,7 +15,7 @@ import time
 import traceback
 from pathlib import Path
 
-from sim import __version__, interrupts
+from sim import __version__, cli_calibrate, interrupts
 from sim.cluster import executor_for
 from sim.results import OutputError, clean, prepare_output, write_json_atomic
 from sim.runner import (
@@ -76,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _run_parser(sub.add_parser("run", help="run a scenario many times and write result CSVs"))
     _sweep_parser(sub.add_parser("sweep", help="run a design of parameter points"))
+    cli_calibrate.add_parser(sub, _common)
     _folder_parsers(sub)
     _analysis_parsers(sub)
     _app_parsers(sub)
@@ -560,8 +561,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def _kept(args: argparse.Namespace) -> str:
     """What an interrupt leaves behind, and (for a sweep) how to finish it."""
     folder = getattr(args, "folder", None)
-    if args.command == "sweep":
-        return f"finished points are kept; resume with tradewar sweep --resume {folder or 'DIR'}"
+    if args.command in ("sweep", "calibrate"):
+        kept = "points" if args.command == "sweep" else "generations"
+        return (
+            f"finished {kept} are kept; resume with tradewar {args.command} --resume "
+            f"{folder or 'DIR'}"
+        )
     return ("finished blocks are kept" + (f" in {folder}" if folder else "")
             + f"; resume with tradewar run --resume {folder or 'DIR'}")  # fmt: skip
 

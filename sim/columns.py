@@ -365,3 +365,30 @@ MORRIS = (
 
 TABLES = {"runs": RUNS, "events": EVENTS, "summary": SUMMARY, "steps": STEPS, "points": POINTS,
           "sensitivity": SENSITIVITY, "morris": MORRIS}  # fmt: skip
+
+# --------------------------------------------------------------------------- calibrations
+
+PARTICLE = Column("particle", kind="index", doc="the particle's number in the last population")
+CALIBRATED = Column("{key}", "key", "number", "the key's", doc="the particle's value of each "
+                    "calibrated key")  # fmt: skip
+WEIGHT = Column("weight", kind="share", unit="0–1", doc="its normalised importance weight")
+DISTANCE = Column("distance", doc="its scaled distance to the targets")
+POSTERIOR = (PARTICLE, CALIBRATED, WEIGHT, DISTANCE)
+GENERATION = Column("generation", kind="index", doc="the generation (0 draws from the prior)")
+TOLERANCE = Column("tolerance", doc="the largest accepted distance (adaptive tolerance)")
+ACCEPTANCE = Column("acceptance_rate", kind="share", unit="0–1",
+                    doc="share of the generation's proposals accepted")  # fmt: skip
+ESS = Column("ess", doc="effective sample size of the accepted weights, 1 / sum w²")
+GENERATION_RUNS = Column("runs", kind="count", unit="count", doc="runs simulated")
+GENERATIONS = (GENERATION, TOLERANCE, ACCEPTANCE, ESS, GENERATION_RUNS)
+FIT = (
+    Column("target", kind="label", doc="the target's name in the targets file"),
+    Column("observed", doc="the observed value"),
+    Column("tolerance", doc="its tolerance (half-width; 1.96 se when given as se)"),
+    Column("simulated", blank=True, doc="weighted median over the posterior's particles"),
+    Column("simulated_low", blank=True, doc="2.5% weighted quantile over the particles"),
+    Column("simulated_high", blank=True, doc="97.5% weighted quantile over the particles"),
+    Column("met", kind="label", doc="yes when the interval overlaps observed ± tolerance"),
+)
+
+CALIBRATION_TABLES = {"posterior": POSTERIOR, "generations": GENERATIONS, "fit": FIT}

@@ -51,6 +51,10 @@ def plot_folder(folder, out=None, warn=None, allow_code: bool = False,
     is called with the reason.
     """
     plt = pyplot()
+    from sim import calibration_plots
+
+    if calibration_plots.is_calibration(folder):
+        return _save_all(plt, calibration_plots.FIGURES, Path(folder), out)
     results = load(folder, pandas=False, allow_code=allow_code)
     if not results.complete and warn is not None:
         warn(f"{results.folder}: incomplete ({results.problem}); its figures say so")
@@ -64,6 +68,23 @@ def plot_folder(folder, out=None, warn=None, allow_code: bool = False,
             continue
         if not results.complete:
             _banner(fig, results.problem)
+        path = out / f"{name}.png"
+        try:
+            with writing(path):
+                fig.savefig(path, dpi=110, bbox_inches="tight")
+        finally:
+            plt.close(fig)
+        written.append(path)
+    return written
+
+
+def _save_all(plt, makers, folder: Path, out) -> list[Path]:
+    out = Path(out) if out is not None else folder / "plots"
+    with writing(out / "plots"):
+        out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, maker in makers:
+        fig = maker(plt, folder)
         path = out / f"{name}.png"
         try:
             with writing(path):

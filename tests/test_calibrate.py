@@ -1,0 +1,187 @@
+"""tradewar calibrate (issue #12): the ABC core against closed forms, recovery of known
+parameters, reproducibility across workers and resume, and bad input."""
+
+import csv
+import json
+
+import numpy as np
+import pytest
+from conftest import SCENARIOS
+from scipy import stats
+
+from sim import abc, calibrate, targets
+from sim.cli import main
+from sim.scenario import load
+
+SCENARIO = SCENARIOS / "us_china_2025.yaml"
+TARGETS = SCENARIOS / "targets" / "us_china_2025.yaml"
+OUTPUTS = ("posterior.csv", "generations.csv", "fit.csv", "calibrated.yaml")
+
+# A normal mean: prior N(0, 1), summary ybar ~ N(mu, 1/4), observed ybar = 1, so the posterior
+# is N(0.8, 0.2) exactly.
+PRIOR = abc.Prior((stats.norm(0, 1),))
+EXACT_MEAN, EXACT_SD = 0.8, np.sqrt(0.2)
+
+
+def _toy(theta, rng):
+    return np.abs(theta[:, 0] + rng.normal(0, 0.5, len(theta)) - 1.0)
+
+
+def _moments(theta, w):
+    mean = np.sum(w * theta[:, 0]) / np.sum(w)
+    return mean, np.sqrt(np.sum(w * (theta[:, 0] - mean) ** 2) / np.sum(w))
+
+
+def test_rejection_matches_the_closed_form_posterior_of_a_normal_mean():
+    [gen] = abc.smc(PRIOR, _toy, keep=1000, proposals=40_000, generations=1, seed=3)
+    mean, sd = _moments(gen.theta, gen.weights)
+    assert abs(mean - EXACT_MEAN) < 0.05 and abs(sd / EXACT_SD - 1) < 0.1
+
+
+def test_smc_weights_match_the_closed_form_posterior_of_a_normal_mean():
+    gens = abc.smc(PRIOR, _toy, keep=2000, proposals=4000, generations=5, seed=3)
+    mean, sd = _moments(gens[-1].theta, gens[-1].weights)
+    assert gens[-1].tolerance < gens[0].tolerance / 4
+    assert abs(mean - EXACT_MEAN) < 0.05 and abs(sd / EXACT_SD - 1) < 0.1
+    assert 100 < gens[-1].ess <= 2000
+
+
+def test_smc_weights_undo_the_proposal():
+    """A flat kernel mixture over a wide population gives weights proportional to the prior."""
+    prior = abc.Prior((stats.norm(0, 1),))
+    prev = abc.Generation(np.array([[-1.0], [0.0], [1.0]]), np.full(3, 1 / 3), np.zeros(3),
+                          np.arange(3), 0.0, 1.0, 3.0)  # fmt: skip
+    theta = np.array([[0.0], [0.5]])
+    w = abc.importance_weights(prior, theta, prev.theta, prev.weights)
+    cov = abc.kernel_cov(prev.theta, prev.weights)[0, 0]
+    mix = [np.mean(stats.norm(prev.theta[:, 0], np.sqrt(cov)).pdf(t)) for t in theta[:, 0]]
+    expected = stats.norm.pdf(theta[:, 0]) / np.array(mix)
+    assert np.allclose(w, expected / expected.sum())
+
+
+def _cli(tmp_path, name, *extra):
+    out = tmp_path / name
+    params = ["countries.US.face_cost"] if "--set" in extra else []
+    argv = ["calibrate", str(SCENARIO), "--targets", str(TARGETS), "--out", str(out),
+            "--params", "countries.CN.resolve", "negotiation.deal_rate", *params,
+            "--particles", "4", "--replicates", "20", "--budget", "320", *extra]  # fmt: skip
+    return main(argv), out
+
+
+def test_same_seed_gives_identical_files_for_one_and_two_workers(tmp_path, capsys):
+    assert _cli(tmp_path, "one", "--workers", "1")[0] == 0
+    assert "talks_open" in capsys.readouterr().out
+    assert _cli(tmp_path, "two", "--workers", "2")[0] == 0
+    for name in OUTPUTS:
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
+
+
+def test_a_resumed_calibration_equals_an_uninterrupted_one(tmp_path, monkeypatch):
+    assert _cli(tmp_path, "whole", "--workers", "1")[0] == 0
+    real = calibrate.Simulator.statistics
+    calls = []
+
+    def interrupted(self, theta):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(self, theta)
+
+    monkeypatch.setattr(calibrate.Simulator, "statistics", interrupted)
+    code, out = _cli(tmp_path, "cut", "--workers", "1")
+    assert code == 130 and not (out / "posterior.csv").exists()
+    assert json.loads((out / "manifest.json").read_text())["complete"] is False
+    monkeypatch.setattr(calibrate.Simulator, "statistics", real)
+    assert main(["calibrate", "--resume", str(out), "--workers", "1"]) == 0
+    for name in OUTPUTS:
+        assert (tmp_path / "whole" / name).read_bytes() == (out / name).read_bytes()
+
+
+def test_calibrated_yaml_replaces_each_key_with_a_distribution_on_the_prior_support(tmp_path):
+    assert _cli(tmp_path, "c", "--workers", "1")[0] == 0
+    scenario = load(tmp_path / "c" / "calibrated.yaml")
+    resolve = scenario.countries[1].resolve
+    assert resolve.name == "beta" and resolve.support() == pytest.approx((0.0, 0.4))
+
+
+def test_a_fixed_key_takes_its_prior_from_the_command_line(tmp_path):
+    prior = "countries.US.face_cost={dist: uniform, low: 0, high: 0.5}"
+    code, out = _cli(tmp_path, "p", "--workers", "1", "--set", prior)
+    assert code == 0
+    face = load(out / "calibrated.yaml").countries[0].face_cost
+    assert face.name == "beta" and face.support() == pytest.approx((0.0, 0.5))
+
+
+def test_plot_draws_the_calibration_figures(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    assert _cli(tmp_path, "c", "--workers", "1")[0] == 0
+    assert main(["plot", str(tmp_path / "c")]) == 0
+    names = {p.name for p in (tmp_path / "c" / "plots").iterdir()}
+    assert names == {"posterior_corner.png", "prior_vs_posterior.png", "targets_vs_simulated.png"}
+
+
+@pytest.mark.parametrize(
+    "target, extra, message",
+    [("statistic: median\n    column: talks_wek\n    observed: 4\n    tolerance: 1\n"
+      "    source: x", (), "talks_wek"),
+     ("statistic: median\n    column: talks_week\n    observed: soon\n    tolerance: 1\n"
+      "    source: x", (), "observed"),
+     (None, ("--params", "countries.CN.resolve", "countries.US.face_cost"), "no prior"),
+     (None, ("--budget", "100"), "--budget")],
+)  # fmt: skip
+def test_bad_input_is_a_clear_error_with_exit_2_and_nothing_written(tmp_path, capsys, target,
+                                                                    extra, message):  # fmt: skip
+    path = TARGETS
+    if target is not None:
+        path = tmp_path / "t.yaml"
+        path.write_text(f"targets:\n  t:\n    {target}\n", encoding="utf-8")
+    out = tmp_path / "out"
+    argv = ["calibrate", str(SCENARIO), "--targets", str(path), "--out", str(out), *extra]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tradewar: error: ") and message in err and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_recovery_of_known_parameters(tmp_path):
+    """Targets made by the model at known values: the identified key's 95% interval holds the
+    truth and is narrower than the prior; a key no target depends on stays as wide."""
+    truth = {"negotiation.deal_rate": 1.0}
+    base = load(SCENARIO, ["runs=100", "block_size=100", *(f"{k}={v}" for k, v in truth.items())])
+    from sim.runner import simulate_block
+
+    runs = simulate_block(base, 0, False).outcomes
+    gap = runs["deal_week"] - runs["talks_week"]
+    observed = float(np.nanmedian(runs["deal_week"]))
+    path = tmp_path / "targets.yaml"
+    path.write_text(
+        "targets:\n  deal_week:\n    statistic: median\n    column: deal_week\n"
+        f"    given: {{column: deal_week, present: true}}\n    observed: {observed}\n"
+        "    tolerance: 0.5\n    source: the model at deal_rate 1\n", encoding="utf-8")  # fmt: skip
+    assert np.nanmedian(gap) >= 0
+    argv = ["calibrate", str(SCENARIO), "--targets", str(path), "--out", str(tmp_path / "r"),
+            "--params", "negotiation.deal_rate", "negotiation.truce_talks_rate",
+            "--particles", "20", "--replicates", "50", "--budget", "8000",
+            "--workers", "1"]  # fmt: skip
+    assert main(argv) == 0
+    with (tmp_path / "r" / "posterior.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    w = np.array([float(r["weight"]) for r in rows])
+    for key, identified in (("negotiation.deal_rate", True),
+                            ("negotiation.truce_talks_rate", False)):  # fmt: skip
+        x = np.array([float(r[key]) for r in rows])
+        low, high = abc.weighted_quantile(x, w, [0.025, 0.975])
+        prior = dict(calibrate.uncertain(load(SCENARIO)))[key].frozen()
+        ratio = (high - low) / np.diff(prior.ppf([0.025, 0.975]))[0]
+        if identified:
+            assert low <= truth[key] <= high and ratio < 0.8, (low, high, ratio)
+        else:
+            assert ratio > 0.6, ratio
+
+
+def test_targets_are_per_point_statistics_over_the_replicates():
+    s = calibrate.Settings(("countries.CN.resolve",), "smc", 400, 2, 50, 11)
+    tlist = targets.load(TARGETS, load(SCENARIO))
+    sim = calibrate.Simulator(SCENARIO.read_text(), s, tlist)
+    stats_ = sim.statistics(np.array([[0.2], [0.2]]))
+    assert stats_.shape == (2, len(tlist)) and np.array_equal(stats_[0], stats_[1])
