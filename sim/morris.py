@@ -18,7 +18,7 @@ import numpy as np
 from sim import columns as C
 from sim.results import write_columns
 from sim.salib import module
-from sim.sensitivity import BLANK, DESIGN_KEY, FLAT, NOISE_FACTOR, noise_variance
+from sim.sensitivity import DESIGN_KEY, spread
 
 LEVELS = 4
 MORRIS_COLUMNS = tuple(C.names(C.MORRIS, C.Layout(())))
@@ -43,11 +43,7 @@ def morris_table(unit: np.ndarray, columns: dict, names: list[str], keys: list[s
     rows: dict[str, list] = {k: [] for k in MORRIS_COLUMNS}
     for name in names:
         y = np.asarray(columns[name], dtype=float)
-        variance = float(np.var(y, ddof=1)) if np.all(np.isfinite(y)) else float("nan")
-        noise = noise_variance(columns, name)
-        note = (
-            BLANK if not np.isfinite(variance) else FLAT if variance <= NOISE_FACTOR * noise else ""
-        )
+        variance, noise, note = spread(columns, name)
         stats = {k: np.full(d, np.nan) for k in ("mu_star", "mu_star_conf", "mu", "sigma")}
         if not note:
             rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(DESIGN_KEY, 2)))

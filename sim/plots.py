@@ -68,14 +68,18 @@ def plot_folder(folder, out=None, warn=None, allow_code: bool = False,
             continue
         if not results.complete:
             _banner(fig, results.problem)
-        path = out / f"{name}.png"
-        try:
-            with writing(path):
-                fig.savefig(path, dpi=110, bbox_inches="tight")
-        finally:
-            plt.close(fig)
-        written.append(path)
+        written.append(_save(plt, fig, out / f"{name}.png"))
     return written
+
+
+def _save(plt, fig, path: Path) -> Path:
+    """Write ``fig`` as a PNG (a failure names the file) and close it."""
+    try:
+        with writing(path):
+            fig.savefig(path, dpi=110, bbox_inches="tight")
+    finally:
+        plt.close(fig)
+    return path
 
 
 def _save_all(plt, makers, folder: Path, out) -> list[Path]:
@@ -85,13 +89,7 @@ def _save_all(plt, makers, folder: Path, out) -> list[Path]:
     written = []
     for name, maker in makers:
         fig = maker(plt, folder)
-        path = out / f"{name}.png"
-        try:
-            with writing(path):
-                fig.savefig(path, dpi=110, bbox_inches="tight")
-        finally:
-            plt.close(fig)
-        written.append(path)
+        written.append(_save(plt, fig, out / f"{name}.png"))
     return written
 
 

@@ -42,6 +42,17 @@ def noise_variance(columns: dict, name: str) -> float:
     return float(np.nanmean(se**2)) if np.any(np.isfinite(se)) else 0.0
 
 
+def spread(columns: dict, name: str) -> tuple[float, float, str]:
+    """``name``'s variance across points, its Monte Carlo noise, and the note that replaces its
+    indices: blank values, or a spread within ``NOISE_FACTOR`` times the noise ("" otherwise)."""
+    y = np.asarray(columns[name], dtype=float)
+    variance = float(np.var(y, ddof=1)) if np.all(np.isfinite(y)) else float("nan")
+    noise = noise_variance(columns, name)
+    if not np.isfinite(variance):
+        return variance, noise, BLANK
+    return variance, noise, FLAT if variance <= NOISE_FACTOR * noise else ""
+
+
 def sobol_table(columns: dict, names: list[str], keys: list[str], n: int, seed: int) -> dict:
     """sensitivity.csv's columns for the outcomes ``names`` of a Saltelli design of base size
     ``n`` over ``keys`` (``columns[name]``: one value per design point, in design order)."""
@@ -49,11 +60,7 @@ def sobol_table(columns: dict, names: list[str], keys: list[str], n: int, seed: 
     rows: dict[str, list] = {k: [] for k in SENS_COLUMNS}
     for name in names:
         y = np.asarray(columns[name], dtype=float)
-        variance = float(np.var(y, ddof=1)) if np.all(np.isfinite(y)) else float("nan")
-        noise = noise_variance(columns, name)
-        note = (
-            BLANK if not np.isfinite(variance) else FLAT if variance <= NOISE_FACTOR * noise else ""
-        )
+        variance, noise, note = spread(columns, name)
         if note:
             first = total = np.full(d, np.nan)
             ci = (first,) * 4
