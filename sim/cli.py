@@ -7,7 +7,6 @@ user can cause is one line on stderr naming the file, line and key; no traceback
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shlex
 import sys
@@ -17,7 +16,7 @@ from pathlib import Path
 
 from sim import __version__, cli_calibrate, interrupts
 from sim.cluster import executor_for
-from sim.results import OutputError, clean, prepare_output, write_json_atomic
+from sim.results import OutputError, clean, prepare_output, read_manifest, write_json_atomic
 from sim.runner import (
     BlockError,
     Progress,
@@ -362,18 +361,6 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         print(f"report: {write_report(folder, allow_code=args.allow_code)}")
     return EXIT_OK
-
-
-def read_manifest(folder: Path) -> dict:
-    """``folder``'s manifest.json, or OutputError saying why there is none to read."""
-    path = folder / "manifest.json"
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise OutputError(f"{path}: cannot read the run's manifest ({exc})") from None
-    if not isinstance(manifest, dict):
-        raise OutputError(f"{path}: not a manifest written by tradewar")
-    return manifest
 
 
 def _run_folder(args: argparse.Namespace):

@@ -325,3 +325,15 @@ def load(folder: str | Path, pandas: bool | None = None, allow_code: bool = Fals
     from sim.reading import load as read  # sim.reading needs this module's OutputError
 
     return read(folder, pandas, allow_code)
+
+
+def read_manifest(folder: Path) -> dict:
+    """``folder``'s manifest.json, or OutputError saying why there is none to read."""
+    path = folder / "manifest.json"
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise OutputError(f"{path}: cannot read the run's manifest ({exc})") from None
+    if not isinstance(manifest, dict):
+        raise OutputError(f"{path}: not a manifest written by tradewar")
+    return manifest

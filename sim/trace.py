@@ -9,14 +9,13 @@ every discrete event, worded exactly as in events.csv.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
 import numpy as np
 
 from sim import eventlog
 from sim.negotiation import STATUSES
-from sim.results import OutputError
+from sim.results import OutputError, read_manifest
 from sim.runner import simulate_model
 from sim.scenario import load
 
@@ -36,13 +35,7 @@ def load_folder(folder: Path, allow_code: bool = False) -> tuple[dict, object]:
     for path in (manifest_path, scenario_path):
         if not path.is_file():
             raise OutputError(f"{path}: not found; is {folder} a tradewar result folder?")
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise OutputError(f"{manifest_path}: unreadable manifest: {exc}") from None
-    if not isinstance(manifest, dict):
-        raise OutputError(f"{manifest_path}: not a tradewar manifest")
-    return manifest, load(scenario_path, allow_code=allow_code)
+    return read_manifest(folder), load(scenario_path, allow_code=allow_code)
 
 
 def story(folder: Path, run: int, allow_code: bool = False) -> list[str]:

@@ -118,10 +118,9 @@ def test_pathological_yaml_is_a_scenario_error(text):
 def test_a_huge_file_is_refused_before_it_is_parsed(tmp_path, capsys):
     path = tmp_path / "huge.yaml"
     path.write_text("junk:\n" + "  - 1\n" * 400_000)
-    began = time.monotonic()
     assert main(["validate", str(path)]) == 2
-    # the size check, not the parser, refused it (a parse would take minutes and say otherwise)
-    assert time.monotonic() - began < 60 and "at most" in capsys.readouterr().err
+    # the size check refused it, not the parser (which would name a line, not the limit)
+    assert "at most" in capsys.readouterr().err
 
 
 # --------------------------------------------------------------------------- numeric extremes
