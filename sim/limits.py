@@ -12,7 +12,6 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from sim import columns as C
 from sim.distributions import Distribution
 from sim.schema import hint
 
@@ -23,10 +22,6 @@ MAX_COUNTRIES = 100
 MAX_EVENTS = 1000  # scheduled events, and again random events
 MAX_ENTRIES = 100  # pressure channels, or approach channels, of one country
 MAX_RUNS = 10**8  # runs of one `tradewar run`
-# Values in the temporary file of summary.csv (sim.weekly.WeeklySummary keeps every run's
-# weekly quantities of sim.columns.QUANTITIES as float32, N(N + 2) for N countries):
-# at most 16 GB of disk. Far more used to fail as "OSError: [Errno 22]" with no manifest.
-MAX_RECORDED = 4 * 10**9
 # Replicates x countries^2 x weeks that one block may hold: a block keeps its trajectory,
 # measured at 20-50 bytes per replicate, ordered pair and week (more with fewer countries), so
 # the largest block allowed needs up to about 1.5 GB. The default block of 1000 replicates of
@@ -44,14 +39,6 @@ def span(value) -> tuple[float, float]:
 def problems(s: Scenario) -> Iterator[tuple[tuple, str]]:
     """Every inconsistency between keys of ``s``: (path, message), in file order."""
     names = s.country_names()
-    layout = C.Layout(tuple(names))
-    quantities = sum(len(C.names(C.QUANTITIES, layout, a)) for a in names)
-    recorded = s.runs * s.horizon * quantities
-    if recorded > MAX_RECORDED:
-        why = (f"{s.runs:,} runs x {s.horizon:,} weeks x {quantities} weekly quantities = "
-               f"{recorded:,} values to record; at most {MAX_RECORDED:,} (16 GB; split the "
-               "runs over several seeds)")  # fmt: skip
-        yield ("runs",), why
     try:
         s.start_date + dt.timedelta(weeks=s.horizon)
     except OverflowError:

@@ -367,11 +367,10 @@ def stats_line(stats: dict) -> str:
 
 
 def output_bytes(scenario: Scenario, steps: bool) -> int:
-    """A rough lower bound of the bytes a run writes: the trajectory file (exact), runs.csv
-    and steps.csv (at least ~80 bytes a country per row); events.csv varies too much to count."""
+    """A rough lower bound of the bytes a run writes: runs.csv and steps.csv (at least ~80
+    bytes a country per row); events.csv varies too much to count."""
     n, weeks, runs = len(scenario.countries), scenario.horizon, scenario.runs
-    rows = runs * 80 * n + (runs * weeks * n * 80 if steps else 0)
-    return WeeklySummary.bytes_needed(scenario.country_names(), weeks, runs) + rows
+    return runs * 80 * n + (runs * weeks * n * 80 if steps else 0)
 
 
 def manifest_base(scenario: Scenario, workers: int | None, command: str, kind: str = "run") -> dict:
