@@ -14,7 +14,7 @@ import time
 import traceback
 from pathlib import Path
 
-from sim import __version__, cli_calibrate, interrupts
+from sim import __version__, cli_calibrate, interrupts, tables
 from sim.cluster import executor_for
 from sim.results import OutputError, clean, prepare_output, read_manifest, write_json_atomic
 from sim.runner import (
@@ -105,6 +105,10 @@ def _run_parser(run: argparse.ArgumentParser) -> None:
     run.add_argument("--runs", type=_positive, help="number of runs (overrides the file)")
     run.add_argument("--out", help="result folder (default results/<name>/<UTC time>/)")
     run.add_argument("--steps", action="store_true", help="also write steps.csv (large)")
+    run.add_argument("--compress", action="store_true",
+                     help="gzip the tables: runs.csv.gz, events.csv.gz (steps.csv.gz)")  # fmt: skip
+    run.add_argument("--format", choices=tables.FORMATS, help="table files: csv (default) or "
+                     "parquet (runs.parquet, ...; needs the parquet extra)")  # fmt: skip
     run.add_argument("--plot", action="store_true", help="write figures to DIR/plots afterwards")
     run.add_argument(
         "--compare-to",
@@ -323,6 +327,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         from sim.plots import require_matplotlib
 
         require_matplotlib()
+    if args.format == "parquet":
+        tables.require_parquet()
+    if args.compress and args.format == "parquet":
+        raise OutputError("--compress is for CSV; Parquet files are compressed already")
     # Connect first: a scheduler that cannot be reached leaves no folder behind.
     with executor_for(args.scheduler) as (executor, dask_workers):
         scenario, folder, resume, steps = _run_folder(args)
@@ -342,6 +350,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             steps=steps, command=command,
             progress=progress, executor=executor, resume=resume,
             dask=None if executor is None else (args.scheduler, dask_workers),
+            fmt=args.format or "csv", compress=args.compress,
         )  # fmt: skip
     print(f"results: {folder}")
     print(text)
@@ -374,6 +383,8 @@ def _run_folder(args: argparse.Namespace):
             "--steps": args.steps,
             "--seed": args.seed,
             "--set": args.overrides,
+            "--compress": args.compress,
+            "--format": args.format,
         }
         extra = [name for name, v in given.items() if v not in (None, []) and v is not False]
         if extra:
@@ -389,14 +400,19 @@ def _run_folder(args: argparse.Namespace):
                                                       done < scenario.runs):  # fmt: skip
             raise OutputError(f"{folder / 'manifest.json'}: runs_done is not a whole number "
                               f"of blocks of {scenario.block_size}")  # fmt: skip
-        return scenario, folder, done, (folder / "steps.csv").exists()
+        args.format, args.compress = manifest.get("format", "csv"), manifest.get("compress", False)
+        if args.format == "parquet":
+            raise OutputError(f"{folder}: a Parquet run cannot be resumed (a Parquet file cannot "
+                              "be continued); run it again")  # fmt: skip
+        return scenario, folder, done, tables.find(folder, "steps") is not None
     overrides = list(args.overrides)
     if args.runs is not None:
         overrides.append(f"runs={args.runs}")
     if args.seed is not None:
         overrides.append(f"seed={args.seed}")
     scenario = load(args.scenario, overrides, args.allow_code)
-    folder = prepare_output(args.out, scenario.name, needed=output_bytes(scenario, args.steps))
+    needed = output_bytes(scenario, args.steps, args.compress or args.format == "parquet")
+    folder = prepare_output(args.out, scenario.name, needed=needed)
     return scenario, folder, None, args.steps
 
 

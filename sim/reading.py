@@ -15,12 +15,14 @@ import csv
 import datetime as dt
 import io
 import json
+import zlib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from sim import columns as C
+from sim import tables as files
 from sim.checks import Checker
 from sim.distributions import uncertain
 from sim.results import OutputError
@@ -91,10 +93,10 @@ def load(folder: str | Path, pandas: bool | None = None, allow_code: bool = Fals
                  for p in sorted(folder.glob(pattern))]  # fmt: skip
     tables = {}
     for name in TABLES:
-        path = folder / f"{name}.csv"
-        if not path.is_file():
+        path = files.find(folder, name)
+        if path is None:
             continue
-        header, rows, lines, torn = _read_rows(path)
+        header, rows, lines, torn = _read_rows(path, name)
         if torn:
             problems.append(f"{path.name}: a torn last line dropped (a writer was killed)")
         if not header:
@@ -185,22 +187,30 @@ def _pandas_wanted(pandas: bool | None) -> bool:
     return True
 
 
-def _read_rows(path: Path) -> tuple[list[str], list[list[str]], list[int], bool]:
+def _read_rows(path: Path, name: str) -> tuple[list[str], list[list[str]], list[int], bool]:
     """Header, rows, each row's line number, and whether a torn last line (no newline: a
-    writer killed mid-line) was dropped. Any other row of the wrong width is an error."""
+    writer killed mid-line) was dropped. Any other row of the wrong width is an error.
+    A Parquet file's rows are numbered from 2 as if it were CSV; a torn gzip member counts
+    as a torn line."""
+    if path.suffix == ".parquet":
+        header, rows = files.read_parquet(path, name)
+        return header, rows, list(range(2, len(rows) + 2)), False
     try:
         if path.stat().st_size > MAX_CSV_BYTES:
             raise OutputError(f"{path}: {path.stat().st_size:,} bytes; too big to read whole")
-        text = path.read_text(encoding="utf-8")
+        gzipped = path.suffix == ".gz"
+        text, cut = files.read_gzip(path) if gzipped else (path.read_text("utf-8"), False)
+        if len(text) > MAX_CSV_BYTES:
+            raise OutputError(f"{path}: {len(text):,} bytes uncompressed; too big to read whole")
         reader = csv.reader(io.StringIO(text))
         rows, lines = [], []
         for row in reader:
             rows.append(row)
             lines.append(reader.line_num)
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+    except (OSError, UnicodeDecodeError, csv.Error, zlib.error) as exc:
         raise OutputError(f"{path}: unreadable: {exc}") from None
     if not rows:
-        return [], [], [], False
+        return [], [], [], cut
     header, body, lines = rows[0], rows[1:], lines[1:]
     torn = bool(body) and not text.endswith("\n")
     if torn:
@@ -209,7 +219,7 @@ def _read_rows(path: Path) -> tuple[list[str], list[list[str]], list[int], bool]
         if len(row) != len(header):
             raise OutputError(f"{path}: line {line}: {len(row)} cells; the header has "
                               f"{len(header)}")  # fmt: skip
-    return header, body, lines, torn
+    return header, body, lines, torn or cut
 
 
 def _point_records(folder: Path, check: Checker, lay: C.Layout) -> tuple[dict, str]:

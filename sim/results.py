@@ -77,22 +77,32 @@ class CsvStream:
         stream.path, stream.digits = path, digits
         with writing(path):
             stream.handle = open(path, "r+b", buffering=0)  # noqa: SIM115
-            header = stream.handle.readline()
-            length = len(header)
-            for line in stream.handle:
-                if not line.endswith(b"\n") or int(line.split(b",", 1)[0]) >= runs_done:
-                    break
-                length += len(line)
+            header, length = stream.kept(runs_done)
         stream.header = header.decode("utf-8").rstrip("\n").split(",") if header else None
-        stream.length = length if header.endswith(b"\n") else 0
+        stream.length = length
         stream.cut(stream.length)
         return stream
+
+    def kept(self, runs_done: int) -> tuple[bytes, int]:
+        """The header line and the bytes of whole rows of runs below ``runs_done``."""
+        header = self.handle.readline()
+        length = len(header)
+        for line in self.handle:
+            if not line.endswith(b"\n") or int(line.split(b",", 1)[0]) >= runs_done:
+                break
+            length += len(line)
+        return header, length if header.endswith(b"\n") else 0
+
+    def encode(self, text: str) -> bytes:
+        """A block's bytes on disk (a compressed stream encodes it its own way)."""
+        return text.encode("utf-8")
 
     def write(self, columns: dict[str, np.ndarray]) -> None:
         text = csv_text(columns, self.digits)
         if self.header is None:
             text = ",".join(columns) + "\n" + text
-        data = memoryview(text.encode("utf-8"))
+        encoded = self.encode(text)
+        data = memoryview(encoded)
         start = self.length
         with writing(self.path):
             try:
@@ -102,7 +112,7 @@ class CsvStream:
                 self.cut(start)
                 raise
         self.header = self.header or list(columns)
-        self.length = start + len(text.encode("utf-8"))
+        self.length = start + len(encoded)
 
     def cut(self, length: int) -> None:
         """Cut the file back to ``length`` bytes (the end of an earlier block)."""

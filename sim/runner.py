@@ -26,11 +26,10 @@ from pathlib import Path
 
 import numpy as np
 
-from sim import eventlog, interrupts
+from sim import eventlog, interrupts, tables
 from sim.model import TradeWarModel
 from sim.report import Headline
 from sim.results import (
-    CsvStream,
     OutputError,
     all_or_nothing,
     step_columns,
@@ -247,6 +246,8 @@ def run_to_folder(
     executor: Executor | None = None,
     dask: tuple[str, int] | None = None,
     resume: int | None = None,
+    fmt: str = "csv",
+    compress: bool = False,
 ) -> str:
     """Run every block, stream the CSVs into ``folder``, write the manifest last.
 
@@ -255,10 +256,12 @@ def run_to_folder(
     it is also rewritten after every block, so that a run whose main process was killed can
     be resumed. ``resume`` is the runs already in ``folder``'s CSVs (whole blocks): those
     blocks are simulated again only for summary.csv and the headline, which need every
-    trajectory, and the CSVs go on from the next block.
+    trajectory, and the CSVs go on from the next block. ``fmt`` and ``compress`` choose the
+    table files' format (:mod:`sim.tables`).
     """
     names = scenario.country_names()
-    manifest = {**manifest_base(scenario, workers, command), "runs_done": resume or 0}
+    manifest = {**manifest_base(scenario, workers, command), "runs_done": resume or 0,
+                "format": fmt, "compress": compress}  # fmt: skip
     if dask is not None:  # blocks go to a Dask cluster: its address and threads
         manifest["scheduler"], manifest["workers"] = dask
     if resume is not None:
@@ -271,13 +274,8 @@ def run_to_folder(
         summary = WeeklySummary(folder, names, scenario.horizon, scenario.runs)
         stack.callback(summary.discard)
         streams = {}
-        for name, digits in (("runs", 10), ("events", 10), ("steps", 7))[: 3 if steps else 2]:
-            path = folder / f"{name}.csv"  # steps: float32 data
-            streams[name] = (
-                CsvStream(path, digits)
-                if resume is None
-                else CsvStream.reopen(path, digits, resume)
-            )
+        for name in ("runs", "events", "steps")[: 3 if steps else 2]:
+            streams[name] = tables.open_stream(folder, name, fmt, compress, resume)
             stack.callback(streams[name].close)
         # closed first: an early stop ends the workers before the files are closed
         blocks = stack.enter_context(contextlib.closing(run_blocks(scenario, workers, executor)))
@@ -328,7 +326,9 @@ def recorded(folder: Path, manifest: dict, progress: Progress | None = None):
     finally:
         if progress:
             progress.close()
-        manifest["files"] = sorted(p.name for p in folder.iterdir() if p.name != "manifest.json")
+        files = sorted(p for p in folder.iterdir() if p.name != "manifest.json")
+        manifest["files"] = [p.name for p in files]
+        manifest["sizes"] = {p.name: p.stat().st_size for p in files if p.is_file()}
         manifest["wall_time_s"] = round(time.time() - began, 3)
         manifest["stats"] = statistics(manifest)
         write_json_atomic(folder / "manifest.json", manifest)
@@ -366,11 +366,12 @@ def stats_line(stats: dict) -> str:
             + ("" if workers is None else f" (largest worker {workers:,.0f} MB)"))  # fmt: skip
 
 
-def output_bytes(scenario: Scenario, steps: bool) -> int:
+def output_bytes(scenario: Scenario, steps: bool, compressed: bool = False) -> int:
     """A rough lower bound of the bytes a run writes: runs.csv and steps.csv (at least ~80
-    bytes a country per row); events.csv varies too much to count."""
+    bytes a country per row, ~8 compressed); events.csv varies too much to count."""
     n, weeks, runs = len(scenario.countries), scenario.horizon, scenario.runs
-    return runs * 80 * n + (runs * weeks * n * 80 if steps else 0)
+    per_row = 8 if compressed else 80
+    return runs * per_row * n + (runs * weeks * n * per_row if steps else 0)
 
 
 def manifest_base(scenario: Scenario, workers: int | None, command: str, kind: str = "run") -> dict:
