@@ -20,6 +20,7 @@ from sim.results import OutputError, clean, prepare_output, read_manifest, write
 from sim.runner import (
     BlockError,
     Progress,
+    block_count,
     default_workers,
     manifest_base,
     output_bytes,
@@ -340,7 +341,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(f"tradewar: {folder}: the run is already complete; nothing to do",
                   file=sys.stderr)  # fmt: skip
             return EXIT_OK
-        progress = Progress(scenario.runs, sys.stderr, not args.quiet, time.monotonic)
+        blocks = block_count(scenario.runs, scenario.block_size)
+        progress = Progress(scenario.runs, sys.stderr, not args.quiet, time.monotonic, blocks)
         command = shlex.join(["tradewar", *args.argv])
         if not args.quiet:
             print(f"tradewar: {scenario.name}: {scenario.runs} runs -> {folder}", file=sys.stderr)

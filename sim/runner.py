@@ -209,30 +209,50 @@ def run_blocks(
 
 
 class Progress:
-    """A one-line progress bar on stderr, drawn only when stderr is a terminal."""
+    """A one-line progress bar on stderr, drawn only when stderr is a terminal.
 
-    def __init__(self, total: int, stream, enabled: bool, clock: Callable[[], float]) -> None:
-        self.total, self.stream, self.clock = total, stream, clock
+    It shows runs and, given ``blocks``, blocks done, the rate since the start and the time
+    left at that rate; the same for local and Dask runs (it counts blocks as they come back).
+    """
+
+    def __init__(self, total: int, stream, enabled: bool, clock: Callable[[], float],
+                 blocks: int | None = None) -> None:  # fmt: skip
+        self.total, self.stream, self.clock, self.blocks = total, stream, clock, blocks
         self.enabled = enabled and hasattr(stream, "isatty") and stream.isatty()
         self.start = clock()
-        self.done = 0
+        self.done = self.blocks_done = 0
 
     def advance(self, runs: int) -> None:
         self.done += runs
+        self.blocks_done += 1
         if not self.enabled:
             return
-        frac = self.done / self.total
-        bar = "#" * int(30 * frac)
-        elapsed = self.clock() - self.start
-        self.stream.write(
-            f"\r[{bar:<30}] {100 * frac:5.1f}%  {self.done}/{self.total} runs  {elapsed:6.1f} s"
-        )
+        self.stream.write("\r" + self.text(self.clock() - self.start))
         self.stream.flush()
+
+    def text(self, elapsed: float) -> str:
+        """The bar after ``elapsed`` seconds."""
+        frac = self.done / self.total
+        blocks = "" if self.blocks is None else f"  block {self.blocks_done:,}/{self.blocks:,}"
+        rate = self.done / elapsed if elapsed > 0 else 0.0
+        left = f"  ~{_duration((self.total - self.done) / rate)} left" if rate else ""
+        return (f"[{'#' * int(30 * frac):<30}] {100 * frac:5.1f}%  {self.done:,}/{self.total:,}"
+                f" runs{blocks}  {rate:,.0f} runs/s  {elapsed:6.1f} s{left}")  # fmt: skip
 
     def close(self) -> None:
         if self.enabled:
             self.stream.write("\n")
             self.stream.flush()
+
+
+def _duration(seconds: float) -> str:
+    """``seconds`` as 42 s, 3 min 5 s or 2 h 10 min."""
+    s = int(round(seconds))
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{s // 60} min {s % 60} s"
+    return f"{s // 3600} h {s % 3600 // 60} min"
 
 
 def run_to_folder(

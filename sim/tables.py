@@ -114,13 +114,13 @@ def read_parquet(path: Path, name: str) -> tuple[list[str], list[list[str]]]:
         table = pq.read_table(path)
     except Exception as exc:  # pyarrow's errors have no common base but Exception
         raise OutputError(f"{path}: unreadable: {exc}") from None
-    cells = [format_column(_numpy(table.column(k)), digits) for k in range(table.num_columns)]
+    cells = [_cells(table.column(k).to_numpy(), digits) for k in range(table.num_columns)]
     return list(table.column_names), [list(row) for row in zip(*cells, strict=True)]
 
 
-def _numpy(column) -> np.ndarray:
-    values = column.to_numpy()
-    return values.astype(str) if values.dtype == object else values
+def _cells(values: np.ndarray, digits: int) -> np.ndarray:
+    """Text as it is (the CSV reader unquotes it too), numbers as the CSV writer prints them."""
+    return values.astype(str) if values.dtype == object else format_column(values, digits)
 
 
 class ParquetStream:

@@ -130,6 +130,13 @@ def test_progress_bar_only_on_a_terminal_and_not_when_quiet():
         assert ("50/100 runs" in stream.getvalue()) == drawn
 
 
+def test_progress_shows_blocks_rate_and_time_left():
+    bar = Progress(1000, Terminal(True), True, clock=iter([0.0, 2.0]).__next__, blocks=10)
+    bar.advance(100)
+    text = bar.text(2.0)
+    assert "100/1,000 runs  block 1/10" in text and "50 runs/s" in text and "~18 s left" in text
+
+
 def test_python_dash_m_sim_runs_the_cli(small_path, tmp_path):
     out = tmp_path / "out"
     done = subprocess.run(
