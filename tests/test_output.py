@@ -11,10 +11,9 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, SCENARIOS
 
-from sim import cli, runner
+from sim import cli
 from sim.extras import install_hint
 from sim.results import CsvStream, OutputError, all_or_nothing, prepare_output
-from sim.scenario import load
 
 
 @pytest.fixture
@@ -103,7 +102,7 @@ def test_a_failed_first_write_leaves_an_empty_file(tmp_path):
 
 def test_a_full_disk_stops_a_run_cleanly(small_disk, capsys):
     # The check up front passes (events.csv is not counted), then events.csv fills the disk.
-    out = small_disk("4m") / "out"
+    out = small_disk("2m") / "out"
     code = cli.main(["run", str(SCENARIOS / "us_china_2025.yaml"), "--runs", "2000", "--workers",
                      "1", "--set", "block_size=100", "--quiet", "--out", str(out)])  # fmt: skip
     err = capsys.readouterr().err
@@ -116,18 +115,6 @@ def test_a_full_disk_stops_a_run_cleanly(small_disk, capsys):
     assert rows(out / "runs.csv") == manifest["runs_done"]
     assert len({line.split(",")[0] for line in (out / "events.csv").read_text().splitlines()[1:]}
                ) <= manifest["runs_done"]  # fmt: skip
-    assert not list(out.glob("*.tmp"))
-
-
-def test_no_room_for_the_trajectory_file_is_an_error_not_a_crash(small_disk):
-    # Writing into a sparse memory map on a full disk would kill the process with SIGBUS.
-    out = small_disk("1m") / "out"
-    out.mkdir()
-    scenario = load(SCENARIOS / "us_china_2025.yaml", ["runs=2000"])
-    with pytest.raises(OutputError, match="no space left on device"):
-        runner.run_to_folder(scenario, out, workers=1)
-    manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["complete"] is False and manifest["runs_done"] == 0
     assert not list(out.glob("*.tmp"))
 
 

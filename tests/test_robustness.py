@@ -156,12 +156,10 @@ def test_a_killed_run_is_never_reported_complete(tmp_path, capsys):
     assert res.complete is False and "never finished" in res.problem
     assert main(["summarize", str(out)]) == 0
     assert capsys.readouterr().out.startswith("INCOMPLETE")
-    left = out / ".trajectories.tmp"  # the weekly-summary scratch file: clean removes it
-    assert left.exists()
-    size = left.stat().st_size
+    # summary.csv needs no scratch file (sim.quantiles): a killed run leaves nothing to clean
     assert main(["clean", str(out)]) == 0
-    assert f"1 temporary file(s) removed, {size:,} bytes freed" in capsys.readouterr().out
-    assert not left.exists() and (out / "runs.csv").exists() and (out / "scenario.yaml").exists()
+    assert "0 temporary file(s) removed" in capsys.readouterr().out
+    assert (out / "runs.csv").exists() and (out / "scenario.yaml").exists()
 
 
 def test_a_failing_block_is_named_with_its_seed_and_finished_blocks_stay(
