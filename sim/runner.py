@@ -114,6 +114,9 @@ def default_workers() -> int:
 Task = tuple[Scenario, int, bool]  # scenario, block, detail
 
 
+RECYCLE_RUNS = 250_000  # runs a local worker simulates before its pool is replaced
+
+
 def run_tasks(
     tasks: Iterable[Task], workers: int | None = None, executor: Executor | None = None
 ) -> Iterator[BlockResult]:
@@ -121,19 +124,42 @@ def run_tasks(
 
     Tasks run in-process when there is one worker and no executor; otherwise on ``executor``
     (a Dask client's executor, say) or a local process pool of ``workers``. At most two tasks
-    per worker are in flight, so memory stays bounded however many runs there are.
+    per worker are in flight, so memory stays bounded however many runs there are. A local
+    pool is replaced by a fresh one after about :data:`RECYCLE_RUNS` runs per worker: a
+    long-lived worker's resident memory crept up by about 170 MB per million runs (measured,
+    cause not found), which would pass 1 GB before ten million; a new pool costs a few
+    seconds of start-up every few minutes. Results do not depend on it.
     """
     workers = workers or default_workers()
     if executor is None and workers <= 1:
         for task in tasks:
             yield _guarded(*task)
         return
-    own = executor is None
-    if own:
-        executor = ProcessPoolExecutor(
+    if executor is not None:
+        yield from _in_flight(tasks, workers, executor, own=False)
+        return
+    todo = iter(tasks)
+    while (first := next(todo, None)) is not None:
+        pool = ProcessPoolExecutor(
             workers, mp_context=multiprocessing.get_context("spawn"),
             initializer=interrupts.worker_init,
         )  # fmt: skip
+        yield from _in_flight(_up_to(first, todo, RECYCLE_RUNS * workers), workers, pool, True)
+
+
+def _up_to(first: Task, tasks: Iterator[Task], runs: int) -> Iterator[Task]:
+    """``first`` and the tasks after it, until they hold about ``runs`` runs (lazily: a
+    sweep's tasks are made as they are needed)."""
+    total, task = 0, first
+    while task is not None:
+        yield task
+        total += min(task[0].block_size, task[0].runs)
+        task = next(tasks, None) if total < runs else None
+
+
+def _in_flight(tasks: Iterable[Task], workers: int, executor: Executor, own: bool):
+    """Yield the results of ``tasks`` run on ``executor``, two per worker in flight; shut a
+    pool of our ``own`` down at the end (at once when stopped early)."""
     pending: deque = deque()
     finished = False
     try:
