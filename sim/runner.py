@@ -116,18 +116,21 @@ Task = tuple[Scenario, int, bool]  # scenario, block, detail
 
 
 def run_tasks(
-    tasks: Iterable[Task], workers: int | None = None, executor: Executor | None = None
-) -> Iterator[BlockResult]:
-    """Yield each task's block result in task order.
+    tasks: Iterable[tuple], workers: int | None = None, executor: Executor | None = None,
+    fn: Callable | None = None,
+) -> Iterator:  # fmt: skip
+    """Yield each task's result in task order: ``fn(*task)``, by default a block's result.
 
     Tasks run in-process when there is one worker and no executor; otherwise on ``executor``
     (a Dask client's executor, say) or a local process pool of ``workers``. At most two tasks
-    per worker are in flight, so memory stays bounded however many runs there are.
+    per worker are in flight, so memory stays bounded however many runs there are. ``fn`` must
+    be a module-level function (it is sent to the workers by name).
     """
+    call = _guarded if fn is None else fn
     workers = workers or default_workers()
     if executor is None and workers <= 1:
         for task in tasks:
-            yield _guarded(*task)
+            yield call(*task)
         return
     own = executor is None
     if own:
@@ -139,12 +142,12 @@ def run_tasks(
     finished = False
     try:
         todo = iter(tasks)
-        pending.extend(executor.submit(_guarded, *task) for task in islice(todo, 2 * workers))
+        pending.extend(executor.submit(call, *task) for task in islice(todo, 2 * workers))
         while pending:
             result = pending.popleft().result()
             following = next(todo, None)
             if following is not None:
-                pending.append(executor.submit(_guarded, *following))
+                pending.append(executor.submit(call, *following))
             yield result
         finished = True
     finally:

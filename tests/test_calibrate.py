@@ -182,6 +182,36 @@ def test_recovery_of_known_parameters(tmp_path):
 def test_targets_are_per_point_statistics_over_the_replicates():
     s = calibrate.Settings(("countries.CN.resolve",), "smc", 400, 2, 50, 11)
     tlist = targets.load(TARGETS, load(SCENARIO))
-    sim = calibrate.Simulator(SCENARIO.read_text(), s, tlist)
+    _, prior, _ = calibrate.prior_of(load(SCENARIO), s.keys)
+    sim = calibrate.Simulator(SCENARIO.read_text(), s, tlist, prior)
     stats_ = sim.statistics(np.array([[0.2], [0.2]]))
     assert stats_.shape == (2, len(tlist)) and np.array_equal(stats_[0], stats_[1])
+
+
+def test_packed_points_give_exactly_what_each_point_gives_alone():
+    """Points packed in one block (tiled random numbers, per-replicate keys) simulate each
+    point's runs exactly as a block of its own would: every outcome, and so every statistic.
+    Two of the six uncertain keys are calibrated, so the other four are drawn (and tiled)."""
+    from sim.model import TradeWarModel
+    from sim.runner import block_seed, simulate_block
+
+    keys, reps = ("countries.CN.resolve", "negotiation.deal_rate"), 30
+    theta = np.array([[0.1, 0.5], [0.3, 2.0], [0.2, 1.0]])
+    tlist = targets.load(TARGETS, load(SCENARIO))
+    point = load(SCENARIO, [f"{k}=0.2" for k in keys] + ["seed=5"])
+    packed = calibrate.simulate_points(point, keys, theta, reps, tlist)
+    size = len(theta) * reps
+    fixed = {k: np.repeat(theta[:, j], reps) for j, k in enumerate(keys)}
+    model = TradeWarModel(point, size, block_seed(5, 0), tile=len(theta), fixed=fixed)
+    together = model.simulate().outcomes()
+    for p, row in enumerate(theta):
+        alone = load(SCENARIO, [*(f"{k}={float(v)!r}" for k, v in zip(keys, row, strict=True)),
+                                f"runs={reps}", f"block_size={reps}", "seed=5"])  # fmt: skip
+        runs = simulate_block(alone, 0, False).outcomes
+        assert runs.keys() == together.keys()
+        for column, values in runs.items():
+            mine = together[column][p * reps : (p + 1) * reps]
+            assert values.dtype == mine.dtype and values.tobytes() == mine.tobytes(), column
+        expected = [t.evaluate(runs)[0] for t in tlist]
+        assert np.array_equal(packed[p], expected, equal_nan=True)
+    assert not np.array_equal(packed[0], packed[1], equal_nan=True)
