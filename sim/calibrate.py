@@ -53,10 +53,11 @@ class Settings:
     particles: int
     replicates: int
     seed: int
+    from_runs: str | None = None  # a run folder whose runs are the particles (no simulation)
 
     @property
     def proposals(self) -> int:
-        if self.method == "rejection":
+        if self.method == "rejection":  # with from_runs, budget is the folder's runs
             return self.budget // self.replicates
         return self.particles * PROPOSALS_PER_PARTICLE
 
@@ -100,7 +101,7 @@ def check_budget(s: Settings) -> None:
                             f"{need} runs ({2 * need} runs)")  # fmt: skip
 
 
-def _scale(t: targets.Target) -> float:
+def scale(t: targets.Target) -> float:
     """A target's distance unit: its tolerance, or 1% of the observed value when exact."""
     if t.tolerance > 0:
         return t.tolerance
@@ -115,7 +116,7 @@ class Simulator:
         self.base, self.s, self.targets, self.prior = base, s, tlist, prior
         self.workers, self.executor = workers, executor
         self.observed = np.array([t.observed for t in tlist])
-        self.scale = np.array([_scale(t) for t in tlist])
+        self.scale = np.array([scale(t) for t in tlist])
         self.weights = np.array([t.weight for t in tlist])
 
     def point(self) -> Scenario:
@@ -195,7 +196,7 @@ def calibrate(folder: Path, base: str, s: Settings, tlist, prior: abc.Prior, *, 
             theta = abc.draw(prior, previous, s.proposals, rng)
             sims = sim.statistics(theta)
             gen = abc.accept(prior, theta, sim.distances(sims), s.particles, previous)
-            rec = _record(g, gen, sims[gen.chosen], s.proposals * s.replicates)
+            rec = record(g, gen, sims[gen.chosen], s.proposals * s.replicates)
             write_json_atomic(generation_file(folder, g), rec)
         records.append(rec)
         previous = _as_generation(rec)
@@ -204,7 +205,7 @@ def calibrate(folder: Path, base: str, s: Settings, tlist, prior: abc.Prior, *, 
     return records
 
 
-def _record(g: int, gen: abc.Generation, sims: np.ndarray, runs: int) -> dict:
+def record(g: int, gen: abc.Generation, sims: np.ndarray, runs: int) -> dict:
     return {
         "generation": g, "dim": int(gen.theta.shape[1]),
         "theta": gen.theta.ravel().tolist(), "weights": gen.weights.tolist(),

@@ -132,8 +132,17 @@ def layout_of(scenario) -> C.Layout:
     return C.Layout(names, channels, pressures, tuple(k for k, _ in uncertain(scenario)))
 
 
-def load(path: str | FilePath, scenario) -> tuple[Target, ...]:
+# Statistics whose value over a single run is that run's own value (the rest are properties
+# of many runs at one point: a share, a tail quantile, a weekly median of steps.csv).
+PER_RUN = ("median", "mean")
+
+
+def load(path: str | FilePath, scenario, per_run: bool = False) -> tuple[Target, ...]:
     """Read and validate a targets file against ``scenario``'s columns.
+
+    Args:
+        per_run: each run is compared with the targets on its own (``calibrate --from-runs``):
+            only the statistics of :data:`PER_RUN` are allowed.
 
     Raises:
         ScenarioError: any problem, naming the file, the line and the key.
@@ -152,8 +161,15 @@ def load(path: str | FilePath, scenario) -> tuple[Target, ...]:
     lay = layout_of(scenario)
     columns = set(C.names(C.OUTCOMES, lay))
     weekly = {C.TARIFF_ON.name(j=j) for j in lay.names}
-    return tuple(_target(str(name), body, ("targets", str(name)), ctx, columns, weekly, lay)
-                 for name, body in entries.items())  # fmt: skip
+    out = tuple(_target(str(name), body, ("targets", str(name)), ctx, columns, weekly, lay)
+                for name, body in entries.items())  # fmt: skip
+    for t in out if per_run else ():
+        if t.statistic not in PER_RUN:
+            raise ctx.error(("targets", t.name, "statistic"), (
+                f"a {t.statistic} is a statistic of many runs at one parameter point; "
+                f"--from-runs compares each run with the targets on its own, so only "
+                f"{' and '.join(PER_RUN)} targets (the run's own value) apply"))  # fmt: skip
+    return out
 
 
 KEYS = ("statistic", "column", "observed", "tolerance", "se", "weight", "source", "q", "week",

@@ -215,3 +215,74 @@ def test_packed_points_give_exactly_what_each_point_gives_alone():
         expected = [t.evaluate(runs)[0] for t in tlist]
         assert np.array_equal(packed[p], expected, equal_nan=True)
     assert not np.array_equal(packed[0], packed[1], equal_nan=True)
+
+
+PER_RUN_TARGETS = """targets:
+  talks_open:
+    statistic: median
+    column: talks_week
+    given: {column: talks_week, present: true}
+    observed: 4
+    tolerance: 1.5
+    source: Geneva talks, week 4
+  deal_week:
+    statistic: mean
+    column: deal_week
+    observed: 5
+    tolerance: 2
+    source: Geneva deal, week 4
+"""
+
+
+@pytest.fixture(scope="module")
+def run_folder(tmp_path_factory):
+    out = tmp_path_factory.mktemp("from_runs") / "runs"
+    assert main(["run", str(SCENARIO), "--runs", "300", "--quiet", "--workers", "1",
+                 "--out", str(out)]) == 0  # fmt: skip
+    return out
+
+
+def test_from_runs_keeps_the_runs_closest_to_the_targets(tmp_path, run_folder, capsys):
+    path = tmp_path / "t.yaml"
+    path.write_text(PER_RUN_TARGETS, encoding="utf-8")
+    keys = ["countries.CN.resolve", "negotiation.deal_rate"]
+    argv = ["calibrate", "--from-runs", str(run_folder), "--targets", str(path), "--params",
+            *keys, "--particles", "20", "--out", str(tmp_path / "c")]  # fmt: skip
+    assert main(argv) == 0
+    assert "talks_open" in capsys.readouterr().out
+    with (run_folder / "runs.csv").open(encoding="utf-8") as f:
+        runs = list(csv.DictReader(f))
+    talks = np.array([float(r["talks_week"] or "nan") for r in runs])
+    deal = np.array([float(r["deal_week"] or "nan") for r in runs])
+    d = np.sqrt(((talks - 4) / 1.5) ** 2 + ((deal - 5) / 2) ** 2)
+    d = np.where(np.isnan(d), np.inf, d)
+    best = np.argsort(d, kind="stable")[:20]
+    with (tmp_path / "c" / "posterior.csv").open(encoding="utf-8") as f:
+        post = list(csv.DictReader(f))
+    assert [float(r["distance"]) for r in post] == pytest.approx(d[best].tolist())
+    for key in keys:
+        assert [float(r[key]) for r in post] == pytest.approx([float(runs[i][key]) for i in best])
+    assert {r["weight"] for r in post} == {"0.05"}
+    settings = json.loads((tmp_path / "c" / "settings.json").read_text())
+    assert settings["budget"] == 300 and settings["replicates"] == 1
+
+
+@pytest.mark.parametrize(
+    "targets_file, extra, message",
+    [(TARGETS, (), "deal_reached.statistic: a share is a statistic of many runs"),
+     (None, ("--method", "smc"), "not with --method smc"),
+     (None, ("--budget", "100"), "not with --budget")],
+)  # fmt: skip
+def test_from_runs_refuses_per_point_targets_and_simulation_options(
+    tmp_path, run_folder, capsys, targets_file, extra, message
+):
+    if targets_file is None:
+        targets_file = tmp_path / "t.yaml"
+        targets_file.write_text(PER_RUN_TARGETS, encoding="utf-8")
+    out = tmp_path / "c"
+    argv = ["calibrate", "--from-runs", str(run_folder), "--targets", str(targets_file),
+            "--out", str(out), *extra]  # fmt: skip
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tradewar: error: ") and message in err
+    assert not out.exists()
