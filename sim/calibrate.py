@@ -83,7 +83,7 @@ def prior_of(scenario, keys) -> tuple[tuple[str, ...], abc.Prior, dict[str, Dist
         if key not in found:
             raise ScenarioError(
                 f"--params {key}: no prior (the key is not a distribution in the scenario; "
-                f"give one with --set '{key}={{dist: ...}}')"
+                f"give one in the targets file's priors: or with --set '{key}={{dist: ...}}')"
             )
     dists = {k: found[k] for k in keys}
     return keys, abc.Prior(tuple(d.frozen() for d in dists.values())), dists

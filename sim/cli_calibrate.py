@@ -11,7 +11,7 @@ from pathlib import Path
 from sim.cluster import executor_for
 from sim.results import OutputError, prepare_output, write_json_atomic
 from sim.runner import manifest_base, recorded
-from sim.scenario import ScenarioError, dump, load, load_text
+from sim.scenario import ScenarioError, dump, load, load_text, read_text
 
 DEFAULTS = {"method": "smc", "budget": 40_000, "particles": 50, "replicates": 100}
 
@@ -71,6 +71,9 @@ def _from_runs(args):
         raise OutputError(f"--from-runs {source}: not a tradewar run folder (no scenario.yaml)")
     scenario = load(source / "scenario.yaml")
     targets.load(args.targets, scenario, per_run=True)
+    if targets.read_priors(args.targets):
+        raise OutputError(f"{args.targets}: priors: with --from-runs the priors are the "
+                          "distributions the runs were drawn from")  # fmt: skip
     keys, _, _ = prior_of(scenario, args.params)
     theta, _ = read_runs(source, keys)
     particles = args.particles if args.particles is not None else DEFAULTS["particles"]
@@ -80,6 +83,24 @@ def _from_runs(args):
                  str(source.resolve()))  # fmt: skip
     check_budget(s)
     return scenario, s
+
+
+def _with_priors(args):
+    """The scenario with the targets file's priors applied, then ``--set`` (which wins)."""
+    from sim import targets
+
+    text = read_text(args.scenario)
+    load_text(text, args.scenario, args.overrides)  # the scenario's own problems first
+    priors = targets.read_priors(args.targets)
+    for key, (value, where) in priors.items():
+        try:
+            load_text(text, args.scenario, [f"{key}={value}"], option="priors:")
+        except ScenarioError as exc:  # named by the targets file's line
+            own = f"{args.scenario}: priors: {key}: "
+            detail = "\n".join(line.removeprefix(own) for line in str(exc).splitlines())
+            raise ScenarioError(f"{where}: priors.{key}: {detail}") from None
+    overrides = [*(f"{k}={v}" for k, (v, _) in priors.items()), *args.overrides]
+    return load_text(text, args.scenario, overrides)
 
 
 def _folder(args) -> Path:
@@ -100,7 +121,7 @@ def _folder(args) -> Path:
     if args.from_runs is not None:
         scenario, s = _from_runs(args)
     else:
-        scenario = load(args.scenario, args.overrides)
+        scenario = _with_priors(args)
         targets.load(args.targets, scenario)  # validated before anything is written
         s = _settings(args, scenario)
     folder = prepare_output(args.out, scenario.name, prefix="calibrate-")

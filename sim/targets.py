@@ -154,7 +154,7 @@ def load(path: str | FilePath, scenario, per_run: bool = False) -> tuple[Target,
     raw, lines = parse_yaml(text, str(path))
     ctx = Context(str(path), lines)
     top = mapping(raw, (), ctx)
-    reject_unknown(top, ("targets",), (), ctx)
+    reject_unknown(top, ("targets", "priors"), (), ctx)
     entries = mapping(top.get("targets"), ("targets",), ctx)
     if not entries:
         raise ctx.error(("targets",), "no targets")
@@ -169,6 +169,33 @@ def load(path: str | FilePath, scenario, per_run: bool = False) -> tuple[Target,
                 f"a {t.statistic} is a statistic of many runs at one parameter point; "
                 f"--from-runs compares each run with the targets on its own, so only "
                 f"{' and '.join(PER_RUN)} targets (the run's own value) apply"))  # fmt: skip
+    return out
+
+
+def read_priors(path: str | FilePath) -> dict[str, tuple[str, str]]:
+    """The file's ``priors:`` section: dotted key -> (its ``{dist: ...}`` as flow YAML, for
+    an override, and ``FILE:LINE`` for errors). A prior is checked against the scenario when
+    it is applied (``tradewar calibrate``), as a ``--set`` would be.
+
+    Raises:
+        ScenarioError: a prior that is not a ``{dist: ...}`` mapping, naming file and line.
+    """
+    import yaml
+
+    try:
+        text = FilePath(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"{path}: cannot read targets file: {exc}") from None
+    raw, lines = parse_yaml(text, str(path))
+    ctx = Context(str(path), lines)
+    entries = mapping(mapping(raw, (), ctx).get("priors"), ("priors",), ctx)
+    out = {}
+    for key, body in entries.items():
+        where = ("priors", str(key))
+        if not isinstance(body, dict) or "dist" not in body:
+            raise ctx.error(where, "expected a {dist: NAME, ...} mapping (a prior)")
+        flow = yaml.safe_dump(body, default_flow_style=True, sort_keys=False).strip()
+        out[str(key)] = (flow.removesuffix("\n..."), f"{path}:{lines.get(where, '?')}")
     return out
 
 

@@ -286,3 +286,51 @@ def test_from_runs_refuses_per_point_targets_and_simulation_options(
     err = capsys.readouterr().err
     assert err.startswith("tradewar: error: ") and message in err
     assert not out.exists()
+
+
+def _with_prior(tmp_path, prior: str):
+    path = tmp_path / "targets.yaml"
+    path.write_text(TARGETS.read_text(encoding="utf-8") + f"priors:\n  {prior}\n",
+                    encoding="utf-8")  # fmt: skip
+    return path
+
+
+def _face_cost_calibration(tmp_path, targets_file, *extra):
+    out = tmp_path / "c"
+    argv = ["calibrate", str(SCENARIO), "--targets", str(targets_file), "--out", str(out),
+            "--params", "countries.CN.resolve", "countries.US.face_cost", "--particles", "4",
+            "--replicates", "20", "--budget", "320", "--workers", "1", *extra]  # fmt: skip
+    return main(argv), out
+
+
+def test_a_fixed_key_takes_its_prior_from_the_targets_file_and_set_wins(tmp_path):
+    path = _with_prior(tmp_path, "countries.US.face_cost: {dist: uniform, low: 0, high: 0.5}")
+    code, out = _face_cost_calibration(tmp_path, path)
+    assert code == 0
+    face = load(out / "calibrated.yaml").countries[0].face_cost
+    assert face.name == "beta" and face.support() == pytest.approx((0.0, 0.5))
+    narrower = "countries.US.face_cost={dist: uniform, low: 0, high: 0.3}"
+    code, out = _face_cost_calibration(tmp_path / "set", path, "--set", narrower)
+    assert code == 0
+    assert load(out / "calibrated.yaml").countries[0].face_cost.support() == pytest.approx(
+        (0.0, 0.3)
+    )
+
+
+@pytest.mark.parametrize(
+    "prior, message",
+    [("countries.US.face_cost: {dist: uniform, low: 0, high: -1}",
+      ":63: priors.countries.US.face_cost: parameters"),
+     ("countries.US.face_cost: 0.3", ":63: priors.countries.US.face_cost: expected a {dist"),
+     ("countries.US.cap: {dist: uniform, low: 0, high: 0.5}",
+      ":63: priors.countries.US.cap: " + str(SCENARIO) + ":"),
+     ("countries.CN.cap: {dist: uniform, low: 200, high: 300}", "face_cost: no prior")],
+)  # fmt: skip
+def test_a_bad_or_missing_prior_in_the_targets_file_exits_2_with_nothing_written(
+    tmp_path, capsys, prior, message
+):
+    code, out = _face_cost_calibration(tmp_path, _with_prior(tmp_path, prior))
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tradewar: error: ") and message in err, err
+    assert not out.exists()
