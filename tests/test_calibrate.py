@@ -68,9 +68,10 @@ def _cli(tmp_path, name, *extra):
     return main(argv), out
 
 
-def test_same_seed_gives_identical_files_for_one_and_two_workers(tmp_path, capsys):
+def test_same_seed_gives_identical_files_for_one_and_two_workers(tmp_path, capsys, monkeypatch):
     assert _cli(tmp_path, "one", "--workers", "1")[0] == 0
     assert "talks_open" in capsys.readouterr().out
+    monkeypatch.setattr(calibrate, "TASK_RUNS", 40)  # four packed blocks a generation
     assert _cli(tmp_path, "two", "--workers", "2")[0] == 0
     for name in OUTPUTS:
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
@@ -334,3 +335,18 @@ def test_a_bad_or_missing_prior_in_the_targets_file_exits_2_with_nothing_written
     err = capsys.readouterr().err
     assert err.startswith("tradewar: error: ") and message in err, err
     assert not out.exists()
+
+
+def test_calibrate_on_a_dask_local_cluster_gives_the_local_bytes(tmp_path, monkeypatch):
+    """Locally each generation is one packed block; on the cluster, four blocks of two."""
+    distributed = pytest.importorskip("distributed")
+    assert _cli(tmp_path, "local", "--workers", "1")[0] == 0
+    monkeypatch.setattr(calibrate, "TASK_RUNS", 40)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  host="127.0.0.1", dashboard_address=":0") as cluster:  # fmt: skip
+        address = cluster.scheduler_address
+        assert _cli(tmp_path, "dask", "--scheduler", address)[0] == 0
+    for name in OUTPUTS:
+        assert (tmp_path / "local" / name).read_bytes() == (tmp_path / "dask" / name).read_bytes()
+    manifest = json.loads((tmp_path / "dask" / "manifest.json").read_text())
+    assert manifest["workers"] == 2 and manifest["scheduler"] == address
