@@ -11,6 +11,7 @@ from scipy import stats
 
 from sim import abc, calibrate, targets
 from sim.cli import main
+from sim.results import load as load_results
 from sim.scenario import load
 
 SCENARIO = SCENARIOS / "us_china_2025.yaml"
@@ -92,10 +93,21 @@ def test_a_resumed_calibration_equals_an_uninterrupted_one(tmp_path, monkeypatch
     code, out = _cli(tmp_path, "cut", "--workers", "1")
     assert code == 130 and not (out / "posterior.csv").exists()
     assert json.loads((out / "manifest.json").read_text())["complete"] is False
+    cut = load_results(out, pandas=False)  # read back as an unfinished calibration
+    assert cut.kind == "calibrate" and not cut.complete and "no posterior.csv" in cut.problem
     monkeypatch.setattr(calibrate.Simulator, "statistics", real)
     assert main(["calibrate", "--resume", str(out), "--workers", "1"]) == 0
     for name in OUTPUTS:
         assert (tmp_path / "whole" / name).read_bytes() == (out / name).read_bytes()
+
+
+def test_summarize_prints_a_calibration_report_and_refuses_other_formats(tmp_path, capsys):
+    assert _cli(tmp_path, "c", "--workers", "1")[0] == 0
+    capsys.readouterr()
+    assert main(["summarize", str(tmp_path / "c")]) == 0
+    assert capsys.readouterr().out == (tmp_path / "c" / "report.txt").read_text() + "\n"
+    assert main(["summarize", str(tmp_path / "c"), "--format", "csv"]) == 2
+    assert "a calibration folder: its tables are already CSV files" in capsys.readouterr().err
 
 
 def test_calibrated_yaml_replaces_each_key_with_a_distribution_on_the_prior_support(tmp_path):
