@@ -31,7 +31,7 @@ from sim import abc, limits, targets
 from sim.distributions import Distribution, uncertain
 from sim.model import TradeWarModel
 from sim.results import write_json_atomic
-from sim.runner import BlockError, block_seed, run_tasks
+from sim.runner import BlockError, block_seed, run_tasks, shared_pool
 from sim.scenario import Scenario, ScenarioError, load_text
 
 METHODS = ("rejection", "smc")
@@ -185,7 +185,13 @@ def _as_generation(rec: dict) -> abc.Generation:
 def calibrate(folder: Path, base: str, s: Settings, tlist, prior: abc.Prior, *, workers=None,
               executor=None, on_generation=None) -> list[dict]:  # fmt: skip
     """Run (or finish) the calibration in ``folder``; the generation records, in order."""
-    sim = Simulator(base, s, tlist, prior, workers, executor)
+    with shared_pool(workers, executor) as pool:
+        return _generations(folder, Simulator(base, s, tlist, prior, workers, pool), prior,
+                            on_generation)  # fmt: skip
+
+
+def _generations(folder: Path, sim: Simulator, prior: abc.Prior, on_generation) -> list[dict]:
+    s = sim.s
     (folder / "generations").mkdir(exist_ok=True)
     records: list[dict] = []
     previous = None

@@ -134,10 +134,7 @@ def run_tasks(
         return
     own = executor is None
     if own:
-        executor = ProcessPoolExecutor(
-            workers, mp_context=multiprocessing.get_context("spawn"),
-            initializer=interrupts.worker_init,
-        )  # fmt: skip
+        executor = local_pool(workers)
     pending: deque = deque()
     finished = False
     try:
@@ -161,6 +158,32 @@ def run_tasks(
                 else:
                     for future in pending:
                         future.cancel()
+
+
+def local_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of ``workers`` fresh processes that ignore Ctrl-C (the parent handles it)."""
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=interrupts.worker_init)  # fmt: skip
+
+
+@contextlib.contextmanager
+def shared_pool(workers: int | None = None, executor: Executor | None = None):
+    """The executor for several :func:`run_tasks` calls in a row (a calibration's
+    generations): ``executor`` if given, None for one worker, else one local pool for them
+    all, so each call does not start processes again. On an error or an interrupt the pool's
+    processes are ended at once, as :func:`run_tasks` does with its own."""
+    workers = workers or default_workers()
+    if executor is not None or workers <= 1:
+        yield executor
+        return
+    pool = local_pool(workers)
+    try:
+        yield pool
+    except BaseException:
+        with interrupts.shielded():
+            abandon(pool)
+        raise
+    pool.shutdown(wait=True)
 
 
 def abandon(executor: ProcessPoolExecutor, bound: float = 10.0) -> None:
