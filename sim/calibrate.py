@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from sim import abc, limits, targets
+from sim import columns as C
 from sim.distributions import Distribution, uncertain
 from sim.model import TradeWarModel
 from sim.results import write_json_atomic
@@ -153,15 +154,26 @@ def simulate_points(point: Scenario, keys, theta: np.ndarray, replicates: int,
     try:
         model = TradeWarModel(packed, size, block_seed(point.seed, 0), tile=n, fixed=fixed)
         runs = model.simulate().outcomes()
+        weekly = _weekly(model) if any(t.statistic == "weekly_median" for t in tlist) else {}
         model.release()
     except Exception as exc:
         raise BlockError(f"parameter points {theta.tolist()} (seed {point.seed}) failed: "
                          f"{type(exc).__name__}: {exc}") from exc  # fmt: skip
     rows = []
     for p in range(n):
-        mine = {c: v[p * replicates : (p + 1) * replicates] for c, v in runs.items()}
-        rows.append([t.evaluate(mine)[0] for t in tlist])
+        mine = slice(p * replicates, (p + 1) * replicates)
+        own = {c: v[mine] for c, v in runs.items()}
+        rows.append([t.evaluate(own, {k: v[:, mine] for k, v in weekly.items()})[0]
+                     for t in tlist])  # fmt: skip
     return np.array(rows, dtype=float).reshape(n, len(tlist))
+
+
+def _weekly(model: TradeWarModel) -> dict:
+    """``{(country, tariff_on_<J>): (weeks, runs)}``, the weekly quantities that
+    ``weekly_median`` targets read (the tariff columns of steps.csv)."""
+    tariff, names = model.trajectory()["tariff"], model.names
+    return {(a, C.TARIFF_ON.name(j=b)): tariff[:, :, i, j]
+            for i, a in enumerate(names) for j, b in enumerate(names) if i != j}  # fmt: skip
 
 
 def generation_file(folder: Path, g: int) -> Path:

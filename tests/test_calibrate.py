@@ -47,6 +47,18 @@ def test_smc_weights_match_the_closed_form_posterior_of_a_normal_mean():
     assert 100 < gens[-1].ess <= 2000
 
 
+def test_smc_runs_with_fewer_particles_than_keys():
+    """Three particles in four dimensions: the kernel covariance is singular, and used to
+    stop the calibration with a LinAlgError."""
+    prior = abc.Prior(tuple(stats.uniform(0, 1) for _ in range(4)))
+
+    def far(theta, rng):
+        return np.abs(theta.sum(axis=1) - 2.0)
+
+    gens = abc.smc(prior, far, keep=3, proposals=6, generations=3, seed=1)
+    assert all(np.isfinite(g.weights).all() and g.weights.sum() == pytest.approx(1) for g in gens)
+
+
 def test_smc_weights_undo_the_proposal():
     """A flat kernel mixture over a wide population gives weights proportional to the prior."""
     prior = abc.Prior((stats.norm(0, 1),))
@@ -210,7 +222,9 @@ def test_packed_points_give_exactly_what_each_point_gives_alone():
 
     keys, reps = ("countries.CN.resolve", "negotiation.deal_rate"), 30
     theta = np.array([[0.1, 0.5], [0.3, 2.0], [0.2, 1.0]])
-    tlist = targets.load(TARGETS, load(SCENARIO))
+    weekly = targets.Target("w", "weekly_median", "tariff_on_CN", 30.0, 1.0, "s", week=8,
+                            country="US")  # fmt: skip
+    tlist = (*targets.load(TARGETS, load(SCENARIO)), weekly)
     point = load(SCENARIO, [f"{k}=0.2" for k in keys] + ["seed=5"])
     packed = calibrate.simulate_points(point, keys, theta, reps, tlist)
     size = len(theta) * reps
@@ -220,12 +234,15 @@ def test_packed_points_give_exactly_what_each_point_gives_alone():
     for p, row in enumerate(theta):
         alone = load(SCENARIO, [*(f"{k}={float(v)!r}" for k, v in zip(keys, row, strict=True)),
                                 f"runs={reps}", f"block_size={reps}", "seed=5"])  # fmt: skip
-        runs = simulate_block(alone, 0, False).outcomes
+        block = simulate_block(alone, 0, True, with_events=False)
+        runs = block.outcomes
         assert runs.keys() == together.keys()
         for column, values in runs.items():
             mine = together[column][p * reps : (p + 1) * reps]
             assert values.dtype == mine.dtype and values.tobytes() == mine.tobytes(), column
-        expected = [t.evaluate(runs)[0] for t in tlist]
+        names = alone.country_names()
+        us_on_cn = block.trajectory["tariff"][:, :, names.index("US"), names.index("CN")]
+        expected = [t.evaluate(runs, {("US", "tariff_on_CN"): us_on_cn})[0] for t in tlist]
         assert np.array_equal(packed[p], expected, equal_nan=True)
     assert not np.array_equal(packed[0], packed[1], equal_nan=True)
 
