@@ -18,6 +18,10 @@ observed::
 ``present: true|false`` for blank cells); ``weekly_median`` takes ``week`` and ``country`` and
 its column is a weekly quantity (``tariff_on_<J>``). A target is *met* when the 95% interval
 of the simulated statistic overlaps ``observed +- tolerance`` (docs/calibration.md).
+
+An optional ``priors:`` mapping gives ``tradewar calibrate`` a prior for a key the scenario
+holds as a fixed number (``countries.US.face_cost: {dist: uniform, low: 0, high: 0.5}``);
+``--set`` on the command line wins over it.
 Files are validated like scenarios: a mistake is a ``ScenarioError`` naming file, line and key.
 """
 
