@@ -112,7 +112,7 @@ def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 
 
-Task = tuple[Scenario, int, bool]  # scenario, block, detail
+Task = tuple[Scenario, int, bool]  # the default task (a block): scenario, block, detail
 
 
 def run_tasks(
