@@ -120,6 +120,8 @@ def test_summarize_prints_a_calibration_report_and_refuses_other_formats(tmp_pat
     assert capsys.readouterr().out == (tmp_path / "c" / "report.txt").read_text() + "\n"
     assert main(["summarize", str(tmp_path / "c"), "--format", "csv"]) == 2
     assert "a calibration folder: its tables are already CSV files" in capsys.readouterr().err
+    assert main(["compare", str(tmp_path / "c"), str(tmp_path / "c")]) == 2
+    assert "compare takes run folders, not a calibrate folder" in capsys.readouterr().err
 
 
 def test_calibrated_yaml_replaces_each_key_with_a_distribution_on_the_prior_support(tmp_path):
