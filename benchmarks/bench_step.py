@@ -135,6 +135,7 @@ if __name__ == "__main__":
         compare(args.baseline, args.sizes, args.runs, args.rounds)
     else:
         for size in args.sizes:
-            print(f"block size {size:6,}: {runs_per_second(size, args.runs):10,.0f} runs/s (1 core)")
+            speed = runs_per_second(size, args.runs)
+            print(f"block size {size:6,}: {speed:10,.0f} runs/s (1 core)")
     if not args.no_profile:
         profile(max(args.sizes), args.top)
