@@ -13,7 +13,18 @@ import numpy as np
 from sim import negotiation
 from sim.eventlog import EventLog
 from sim.negotiation import CONFLICT, SCHEDULED, TALKS, TRUCE, Relations, Table, symmetric
-from sim.small import count, pairs_count, total
+from sim.small import (
+    count,
+    either,
+    first_true,
+    largest,
+    pairs_any,
+    pairs_count,
+    row,
+    rows,
+    swapped,
+    total,
+)
 
 NONE, MUTUAL = -1, -2
 
@@ -66,21 +77,22 @@ class Diplomacy:
         propensity is public knowledge, so each asker weighs it.
         """
         leak = self._stack(a.leak_propensity for a in self.agents)
-        choice = self._stack(a.choose_channels(leak, u[:, a.index, :]) for a in self.agents)
+        choice = rows([a.choose_channels(leak, row(u, a.index)) for a in self.agents])
         eligible = (self.rel.status == CONFLICT) & (t >= self.rel.cooldown_until) & self.offdiag
         return np.where(eligible, choice, -1)
 
-    def _chosen(self, choice: np.ndarray, key: str) -> np.ndarray:
-        """The chosen channel's parameter ``key`` for every ordered pair (0 where none)."""
-        out = np.zeros(choice.shape)
-        for a in self.agents:
-            row = np.clip(choice[:, a.index, :], 0, None)
-            out[:, a.index, :] = np.take_along_axis(a.channel[key], row, axis=1)
-        return np.where(choice >= 0, out, 0.0)
+    def _chosen(self, choice: np.ndarray, keys) -> list[np.ndarray]:
+        """The chosen channel's parameter for every ordered pair (0 where none), per key."""
+        runs, asks = np.arange(self.R)[:, None], choice >= 0
+        # where each agent's chosen channel sits in its flat (R, C) tables: one gather per key
+        at = [runs * len(a.channel_names) + np.clip(row(choice, a.index), 0, None)
+              for a in self.agents]  # fmt: skip
+        return [np.where(asks, rows([a.channel[key].reshape(-1)[at[a.index]]
+                                     for a in self.agents]), 0.0) for key in keys]  # fmt: skip
 
     def _rows(self, decide) -> np.ndarray:
         """Each agent ``i``'s ``decide(agent)`` about its partners, as rows ``[r, i, :]``."""
-        return self._stack((decide(a) for a in self.agents), axis=1)
+        return rows([decide(a) for a in self.agents])
 
     def _columns(self, decide) -> np.ndarray:
         """Each agent ``j``'s ``decide(agent)`` about its askers, as columns ``[r, :, j]``."""
@@ -93,11 +105,11 @@ class Diplomacy:
         they lose is felt only once all have decided (docs/model.md §7.9).
         """
         asks = choice >= 0
-        mutual = asks & asks.transpose(0, 2, 1)
+        mutual = asks & swapped(asks)
         one_way = asks & ~mutual
-        face, leak, signal = (self._chosen(choice, k) for k in ("face", "leak", "signal"))
+        face, leak, signal = self._chosen(choice, ("face", "leak", "signal"))
         # mutual approaches cost no face
-        paid = np.where(one_way, self._rows(lambda a: a.face_price(face[:, a.index])), 0.0)
+        paid = np.where(one_way, self._rows(lambda a: a.face_price(row(face, a.index))), 0.0)
         cut, calm = peak - tariff, t - last_raise
         # [r, i, j]: j's answer to i's approach; column j comes from agent j
         answers = [a.answers(paid[..., a.index], signal[..., a.index], cut[..., a.index],
@@ -109,16 +121,17 @@ class Diplomacy:
         leaked = one_way & self._columns(
             lambda a: a.leaks(leak[..., a.index], u_leak[..., a.index])
         )
-        denied = leaked & self._rows(lambda a: a.denies(u_deny[:, a.index]))
+        denied = leaked & self._rows(lambda a: a.denies(row(u_deny, a.index)))
         # The rest of the face is paid once a back channel is out; a denial saves half of it.
         rest = (1.0 - face) * np.where(denied, 0.5, 1.0)
-        late = np.where(leaked, self._rows(lambda a: a.face_price(rest[:, a.index])), 0.0)
+        late = np.where(leaked, self._rows(lambda a: a.face_price(row(rest, a.index))), 0.0)
+        felt = paid + late
         for a in self.agents:
-            a.shock(total((paid + late)[:, a.index, :], 1))
+            a.shock(total(felt[:, a.index, :], 1))
         self.rel.leaks += leaked
         agreed = symmetric(mutual | accepted)
         # The side that was asked proposes first; a mutual approach puts both on equal terms.
-        first = np.where(mutual, 0.5, accepted.transpose(0, 2, 1).astype(float))
+        first = np.where(mutual, 0.5, swapped(accepted).astype(float))
         self.rel.proposes = np.where(agreed, first, self.rel.proposes)
         self.rel.schedule(agreed, t + self.terms["talks_lag"])
         self.rel.cooldown_until = np.where(
@@ -128,7 +141,7 @@ class Diplomacy:
         self._count_approaches(t, choice, asks, rejected, leaked, denied)
 
     def _log_approaches(self, t, choice, mutual, accepted, unmet, rejected, leaked, denied):
-        log, swap = self.log, (lambda m: m.transpose(0, 2, 1))
+        log, swap = self.log, swapped
         log.add_pairs("approach", t, choice >= 0, v1=mutual.astype(float), channel=choice)
         log.add_pairs("acceptance", t, swap(accepted))
         log.add_pairs("rejection", t, swap(rejected), v1=swap(unmet).astype(float))
@@ -140,14 +153,15 @@ class Diplomacy:
                           ("denials", denied)):  # fmt: skip
             self.count[key] += count(mask, 2)
         for a in self.agents:
-            row = choice[:, a.index, :]
+            mine = row(choice, a.index)
             for c in range(len(a.channel_names)):
-                self.by_channel[a.index][:, c] += count(row == c, 1)
-        asked = asks.any(axis=2)  # (R, N)
-        new = np.isnan(self.first["approach"]) & asked.any(axis=1)
-        single = asked.sum(axis=1) == 1
-        who = np.where(single, asked.argmax(axis=1), MUTUAL)
-        channel = choice[np.arange(self.R), asked.argmax(axis=1)].max(axis=1)
+                self.by_channel[a.index][:, c] += count(mine == c, 1)
+        asked = either(asks, 2)  # (R, N)
+        new = np.isnan(self.first["approach"]) & either(asked, 1)
+        single = count(asked, 1) == 1
+        asker = first_true(asked)
+        who = np.where(single, asker, MUTUAL)
+        channel = largest(choice[np.arange(self.R), asker], 1)
         self.first_approacher = np.where(new, who, self.first_approacher)
         self.first_channel = np.where(new & single, channel, self.first_channel)
         self.first["approach"][new] = t
@@ -188,8 +202,10 @@ class Diplomacy:
         """
         rel = self.rel
         expiring = (rel.status == TRUCE) & (t >= rel.clock) & self.offdiag
-        want = self._rows(lambda a: a.renews(rel.anxiety_at_deal[:, a.index], u_renew[:, a.index]))
-        renew = expiring & want & want.transpose(0, 2, 1)
+        want = self._rows(
+            lambda a: a.renews(row(rel.anxiety_at_deal, a.index), row(u_renew, a.index))
+        )
+        renew = expiring & want & swapped(want)
         snap = expiring & ~renew
         rel.truce_length = np.where(renew, rel.truce_length * self.terms["renewal_growth"],
                                     rel.truce_length)  # fmt: skip
@@ -210,7 +226,7 @@ class Diplomacy:
         rel.status[opening] = TALKS
         rel.clock = np.where(opening, t, rel.clock)
         self.log.add_pairs("talks", t, opening & self.upper)
-        self._first("talks", opening.any(axis=(1, 2)), t)
+        self._first("talks", pairs_any(opening), t)
         in_talks = rel.status == TALKS
         anxiety = self.anxieties()
         p_deal = negotiation.deal_probability(
@@ -256,7 +272,7 @@ class Diplomacy:
         tariff = np.where(deal, new, tariff)
         self.deal_tariff = np.where(deal & np.isnan(self.deal_tariff), tariff, self.deal_tariff)
         self.log.add_pairs("deal", t, deal & self.upper, v1=tariff, v2=tariff.transpose(0, 2, 1))
-        self._first("deal", deal.any(axis=(1, 2)), t)
+        self._first("deal", pairs_any(deal), t)
         self.count["deals"] += pairs_count(deal & self.upper)
         return tariff
 

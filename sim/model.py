@@ -35,6 +35,7 @@ from sim.negotiation import CONFLICT, PEACE, STATUSES, TRUCE, symmetric
 from sim.outcomes import compute as user_outcomes
 from sim.scenario import Negotiation, Scenario
 from sim.schema import Number
+from sim.small import either, row, rows
 from sim.streams import Streams, stream_seed
 from sim.threats import Threats
 
@@ -197,10 +198,10 @@ class TradeWarModel(mesa.Model):
         # exemptions are not moves to retaliate against.
         moves = e.headline - self.seen
         self.seen = e.headline.copy()
-        proposed = [a.propose_tariffs(e.headline[:, a.index, :], e.exempt[:, a.index, :],
+        proposed = [a.propose_tariffs(row(e.headline, a.index), row(e.exempt, a.index),
                                       moves[:, :, a.index]) for a in self.countries]  # fmt: skip
-        headline = np.stack([h for h, _ in proposed], axis=1)
-        exempt = np.stack([x for _, x in proposed], axis=1)
+        headline = rows([h for h, _ in proposed])
+        exempt = rows([x for _, x in proposed])
         choice = d.choose(t, u["choice"])
         frozen = (d.rel.status == TRUCE) | ~self.offdiag
         self._set_rates(t, np.where(frozen, e.headline, headline),
@@ -215,7 +216,7 @@ class TradeWarModel(mesa.Model):
         # Deals, snap-backs and collapses are not moves to retaliate against.
         self.seen += e.headline - before
         quarrel = (d.rel.status != TRUCE) & (d.rel.status != PEACE) & self.offdiag
-        e.weeks_in_conflict += quarrel.any(axis=2)
+        e.weeks_in_conflict += either(quarrel, 2)
         economy.advance(e, self.structure, u["market"])
         self._record()
         self.week += 1
@@ -272,8 +273,9 @@ class TradeWarModel(mesa.Model):
 
     def clip(self, tariff: np.ndarray) -> np.ndarray:
         """Every country's tariffs within its own [floor, cap]; none on itself."""
-        out = np.stack([a.clip(tariff[:, a.index, :]) for a in self.countries], axis=1)
-        out[:, ~self.offdiag] = 0.0
+        out = rows([a.clip(row(tariff, a.index)) for a in self.countries])
+        for i in range(self.N):
+            out[:, i, i] = 0.0
         return out
 
     def _record(self) -> None:

@@ -1,8 +1,16 @@
-"""Reductions over the few countries or channels of a block: one numpy call per element of
-the short axis instead of numpy's reduction, which is slow on an axis of length 2 or 3.
+"""Array operations over the few countries or channels of a block, one numpy call per element
+of the short axes instead of one call over the whole array.
+
+numpy is slow on ``(R, N, N)`` arrays whenever the innermost loop it can find is the short
+country axis: reductions over it, a row ``x[:, i, :]`` combined with anything, or a
+transposed view combined with an untransposed one all run an inner loop of length N = 2 per
+run (measured 10-30x slower than the same number of elements in one stride at R = 5,000).
+A slice ``x[:, i, j]`` is one long stride, so these helpers work element by element of the
+short axes.
 
 The order of the additions is numpy's own (0.0, then each element in turn), so results are
-bit-identical to ``x.sum(axis)``, signed zeros included (tests/test_small.py checks it).
+bit-identical to ``x.sum(axis)``, signed zeros included (tests/test_small.py checks every
+helper against the numpy expression it replaces).
 """
 
 from __future__ import annotations
@@ -46,3 +54,53 @@ def largest(x: np.ndarray, axis: int) -> np.ndarray:
 def pairs_count(mask: np.ndarray) -> np.ndarray:
     """``mask.sum(axis=(1, 2))`` of an ``(R, N, N)`` boolean array."""
     return count(np.reshape(mask, (len(mask), -1)), 1)
+
+
+def either(mask: np.ndarray, axis: int) -> np.ndarray:
+    """``mask.any(axis)``."""
+    parts = _parts(mask, axis)
+    out = parts[0].copy()
+    for part in parts[1:]:
+        out |= part
+    return out
+
+
+def pairs_any(mask: np.ndarray) -> np.ndarray:
+    """``mask.any(axis=(1, 2))`` of an ``(R, N, N)`` boolean array."""
+    return either(np.reshape(mask, (len(mask), -1)), 1)
+
+
+def swapped(x: np.ndarray) -> np.ndarray:
+    """``x.transpose(0, 2, 1)`` of an ``(R, N, N)`` array, as a new C-ordered array."""
+    out = np.empty(x.shape, dtype=x.dtype)
+    for i in range(x.shape[1]):
+        for j in range(x.shape[2]):
+            out[:, i, j] = x[:, j, i]
+    return out
+
+
+def rows(parts) -> np.ndarray:
+    """``np.stack(parts, axis=1)`` of ``(R, M)`` arrays: part ``i`` is row ``[:, i, :]``."""
+    parts = [np.asarray(p) for p in parts]
+    out = np.empty((len(parts[0]), len(parts), parts[0].shape[1]), dtype=np.result_type(*parts))
+    for i, part in enumerate(parts):
+        for j in range(part.shape[1]):
+            out[:, i, j] = part[:, j]
+    return out
+
+
+def row(x: np.ndarray, i: int) -> np.ndarray:
+    """``x[:, i, :]`` as a new C-ordered ``(R, M)`` array (fast to compute with)."""
+    out = np.empty((x.shape[0], x.shape[2]), dtype=x.dtype)
+    for j in range(x.shape[2]):
+        out[:, j] = x[:, i, j]
+    return out
+
+
+def first_true(mask: np.ndarray) -> np.ndarray:
+    """``mask.argmax(axis=1)`` of an ``(R, M)`` boolean array: the first true column (0 if
+    none)."""
+    out = np.zeros(len(mask), dtype=np.intp)
+    for k in range(mask.shape[1] - 1, -1, -1):
+        out[mask[:, k]] = k
+    return out

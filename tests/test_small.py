@@ -3,7 +3,18 @@
 import numpy as np
 import pytest
 
-from sim.small import count, largest, pairs_count, total
+from sim.small import (
+    count,
+    either,
+    first_true,
+    largest,
+    pairs_any,
+    pairs_count,
+    row,
+    rows,
+    swapped,
+    total,
+)
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 5])
@@ -17,3 +28,21 @@ def test_total_count_largest_match_numpy(n, axis):
     assert np.array_equal(count(mask, axis), mask.sum(axis=axis))
     assert np.array_equal(largest(x, axis), x.max(axis=axis))
     assert np.array_equal(pairs_count(mask), mask.sum(axis=(1, 2)))
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 5])
+def test_layout_helpers_match_numpy(n):
+    rng = np.random.default_rng(n)
+    x = rng.standard_normal((50, n, n))
+    mask = x > 0.5
+    mask[:5] = False  # runs where nothing is true
+    assert np.array_equal(either(mask, 2), mask.any(axis=2))
+    assert np.array_equal(either(mask, 1), mask.any(axis=1))
+    assert np.array_equal(pairs_any(mask), mask.any(axis=(1, 2)))
+    for a in (x, mask):
+        assert np.array_equal(swapped(a), a.transpose(0, 2, 1))
+        assert swapped(a).flags.c_contiguous and swapped(a).dtype == a.dtype
+        assert np.array_equal(rows([a[:, i, :] for i in range(n)]), a)
+        assert np.array_equal(row(a, n - 1), a[:, n - 1, :])
+    assert np.array_equal(first_true(mask[:, 0, :]), mask[:, 0, :].argmax(axis=1))
+    assert rows([mask[:, i, :] for i in range(n)]).dtype == np.bool_
