@@ -15,7 +15,7 @@ from scipy.special import expit
 from sim import policies, pressure
 from sim.policies import TariffView
 from sim.pressure import BIG
-from sim.small import count, largest, total
+from sim.small import largest, total
 
 
 class CountryAgent(mesa.Agent):
@@ -109,17 +109,24 @@ class CountryAgent(mesa.Agent):
             partner_leak: ``(R, N)`` each partner's propensity to leak.
             u: ``(R, N)`` uniform draws, one per partner.
         """
-        ch = self.channel
-        face, leak = ch["face"][:, None, :], ch["leak"][:, None, :]
-        expected_face = face + leak * partner_leak[:, :, None] * (1.0 - face)  # (R, N, C)
-        value = (self.anxiety - self.resolve)[:, None, None] + ch["signal"][:, None, :]
-        value = value - self.face_cost[:, None, None] * expected_face
-        z = value / self.noise[:, None, None]
-        top = np.maximum(largest(z, 2), 0.0)[:, :, None]
+        # Computed runs-last, (channel, partner, run): every operation then runs along the
+        # long run axis, where (R, N, C) would loop over the two or three channels per run.
+        ch = {k: v.T[:, None, :] for k, v in self.channel.items()}  # (C, 1, R)
+        face, leak = ch["face"], ch["leak"]
+        expected_face = face + leak * partner_leak.T[None, :, :] * (1.0 - face)  # (C, N, R)
+        value = (self.anxiety - self.resolve) + ch["signal"]
+        value = value - self.face_cost * expected_face
+        z = value / self.noise
+        top = np.maximum(largest(z, 0), 0.0)
         weight = np.exp(z - top)
-        p = weight / (np.exp(-top) + total(weight, 2)[:, :, None])
-        picked = count(u[:, :, None] >= np.cumsum(p, axis=2), 2)
-        return np.where(picked < p.shape[2], picked, -1)
+        p = weight / (np.exp(-top) + total(weight, 0))
+        # count(u >= cumsum(p)) over channels, the running sum added in cumsum's order
+        u, running = u.T, p[0]
+        picked = (u >= running).astype(np.int64)
+        for c in range(1, len(p)):
+            running = running + p[c]
+            picked += u >= running
+        return np.where(picked < len(p), picked, -1).T
 
     def face_price(self, share: np.ndarray) -> np.ndarray:
         """The anxiety a side feels on showing ``share`` of its face to each partner, ``(R, N)``.

@@ -50,6 +50,7 @@ class Diplomacy:
         self.rule = negotiation.DEAL_RULES[rule]
         self.rel = Relations.start(R, N)
         self.upper = negotiation.upper(N)
+        self.pairs = [(int(i), int(j)) for i, j in zip(*np.nonzero(self.upper), strict=True)]
         self.offdiag = ~np.eye(N, dtype=bool)
         nan = np.full(R, np.nan)
         self.first = {"approach": nan.copy(), "talks": nan.copy(), "deal": nan.copy()}
@@ -177,16 +178,13 @@ class Diplomacy:
         in_truce = (rel.status == TRUCE) & self.offdiag
         if not in_truce.any():  # the draws are taken whatever the state (model.draw)
             return
-        opening = in_truce & ~rel.truce_talks & symmetric(upper & (u_open < self.terms[
-            "truce_talks_rate"]))  # fmt: skip
+        rate = self.terms["truce_talks_rate"].reshape(-1)
+        opening = in_truce & ~rel.truce_talks & self._by_pair(u_open, lambda i, j: rate)
         rel.truce_talks |= opening
         self.log.add_pairs("truce_talks", t, opening & upper)
         if not (rel.truce_talks & ~opening).any():
             return
-        anxiety = self.anxieties()
-        p = negotiation.deal_probability(anxiety[:, :, None], anxiety[:, None, :],
-                                         self.terms["deal_rate"])  # fmt: skip
-        agree = in_truce & rel.truce_talks & ~opening & symmetric(upper & (u_agree < p))
+        agree = in_truce & rel.truce_talks & ~opening & self._settle(u_agree, self.anxieties())
         rel.truce_length = np.where(agree, rel.truce_length * self.terms["renewal_growth"],
                                     rel.truce_length)  # fmt: skip
         rel.clock = np.where(agree, t + rel.truce_length, rel.clock)
@@ -229,10 +227,7 @@ class Diplomacy:
         self._first("talks", pairs_any(opening), t)
         in_talks = rel.status == TALKS
         anxiety = self.anxieties()
-        p_deal = negotiation.deal_probability(
-            anxiety[:, :, None], anxiety[:, None, :], self.terms["deal_rate"]
-        )
-        deal = symmetric(in_talks & self.upper & (u_deal < p_deal))
+        deal = in_talks & self._settle(u_deal, anxiety)  # in_talks is symmetric
         collapse = in_talks & ~deal & (t - rel.clock + 1 >= self.terms["max_talks_weeks"])
         tariff = self._strike(t, deal, anxiety, tariff, clip)
         rel.status[collapse] = CONFLICT
@@ -240,6 +235,20 @@ class Diplomacy:
         self.log.add_pairs("collapse", t, collapse & self.upper)
         self.count["collapses"] += pairs_count(collapse & self.upper)
         return np.where(collapse, clip(tariff + self.terms["collapse_escalation"]), tariff)
+
+    def _by_pair(self, u: np.ndarray, chance) -> np.ndarray:
+        """``symmetric(upper & (u < p))`` with ``p[:, i, j] = chance(i, j)``, ``(R,)``: each
+        unordered pair's draw against its weekly chance, one pair at a time."""
+        out = np.zeros(u.shape, dtype=bool)
+        for i, j in self.pairs:
+            out[:, i, j] = out[:, j, i] = u[:, i, j] < chance(i, j)
+        return out
+
+    def _settle(self, u: np.ndarray, anxiety: np.ndarray) -> np.ndarray:
+        """Which pairs would strike a deal this week if at the table (symmetric)."""
+        rate = self.terms["deal_rate"].reshape(-1)
+        return self._by_pair(u, lambda i, j: negotiation.deal_probability(
+            anxiety[:, i], anxiety[:, j], rate))  # fmt: skip
 
     def _strike(self, t, deal, anxiety, tariff, clip) -> np.ndarray:
         """Apply the deal rule to every pair that settles this week and start its truce."""

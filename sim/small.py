@@ -24,8 +24,20 @@ def _parts(x: np.ndarray, axis: int) -> list[np.ndarray]:
     return [x[(*head, k)] for k in range(x.shape[axis])]
 
 
+def _by_column(reduce, x: np.ndarray) -> np.ndarray:
+    """``reduce(x, 1)`` of an ``(R, N, M)`` array one column ``[:, :, j]`` at a time: the rows
+    ``x[:, k, :]`` it would combine otherwise are the slow layout."""
+    columns = [reduce(x[:, :, j], 1) for j in range(x.shape[2])]
+    out = np.empty((x.shape[0], x.shape[2]), dtype=columns[0].dtype)
+    for j, column in enumerate(columns):
+        out[:, j] = column
+    return out
+
+
 def total(x: np.ndarray, axis: int) -> np.ndarray:
     """``x.sum(axis)`` for a float array, in the same rounding."""
+    if x.ndim == 3 and axis == 1:
+        return _by_column(total, x)
     parts = _parts(x, axis)
     out = parts[0] + 0.0  # as numpy does: -0.0 + 0.0 is 0.0
     for part in parts[1:]:
@@ -35,6 +47,8 @@ def total(x: np.ndarray, axis: int) -> np.ndarray:
 
 def count(mask: np.ndarray, axis: int) -> np.ndarray:
     """``mask.sum(axis)`` for a boolean array: how many are true, as integers."""
+    if mask.ndim == 3 and axis == 1:
+        return _by_column(count, mask)
     parts = _parts(mask, axis)
     out = parts[0].astype(np.int64)
     for part in parts[1:]:
@@ -44,6 +58,8 @@ def count(mask: np.ndarray, axis: int) -> np.ndarray:
 
 def largest(x: np.ndarray, axis: int) -> np.ndarray:
     """``x.max(axis)``."""
+    if x.ndim == 3 and axis == 1:
+        return _by_column(largest, x)
     parts = _parts(x, axis)
     out = parts[0].copy()
     for part in parts[1:]:
@@ -58,6 +74,8 @@ def pairs_count(mask: np.ndarray) -> np.ndarray:
 
 def either(mask: np.ndarray, axis: int) -> np.ndarray:
     """``mask.any(axis)``."""
+    if mask.ndim == 3 and axis == 1:
+        return _by_column(either, mask)
     parts = _parts(mask, axis)
     out = parts[0].copy()
     for part in parts[1:]:
