@@ -46,9 +46,9 @@ class CountryAgent(mesa.Agent):
         self.policy_params = {k: np.reshape(v, (-1, 1)) if np.ndim(v) else v
                               for k, v in country.policy.params.items()}  # fmt: skip
         self.channel_names = list(country.channels)
-        # (R, C) per channel option: face share paid, leakiness, signal strength
+        # (C, R), a row per channel option: face share paid, leakiness, signal strength
         self.channel = {
-            key: np.stack([per_run(getattr(c, key)) for c in country.channels.values()], 1)
+            key: np.stack([per_run(getattr(c, key)) for c in country.channels.values()])
             for key in ("face", "leak", "signal")
         }
         self.pressure = np.zeros(shape)
@@ -105,15 +105,20 @@ class CountryAgent(mesa.Agent):
         into probabilities. With a single public channel this is
         ``P(ask) = expit((A - resolve - face_cost) / noise)``.
 
+        Computed runs-last, ``(channel, partner, run)``, on C-ordered arrays: every operation
+        then runs along the long run axis, where ``(R, N, C)`` would loop over the two or three
+        channels of each run.
+
         Args:
-            partner_leak: ``(R, N)`` each partner's propensity to leak.
-            u: ``(R, N)`` uniform draws, one per partner.
+            partner_leak: ``(N, R)`` each partner's propensity to leak.
+            u: ``(N, R)`` uniform draws, one per partner.
+
+        Returns:
+            ``(N, R)`` the channel index for each partner, or -1.
         """
-        # Computed runs-last, (channel, partner, run): every operation then runs along the
-        # long run axis, where (R, N, C) would loop over the two or three channels per run.
-        ch = {k: v.T[:, None, :] for k, v in self.channel.items()}  # (C, 1, R)
+        ch = {k: v[:, None, :] for k, v in self.channel.items()}  # (C, 1, R)
         face, leak = ch["face"], ch["leak"]
-        expected_face = face + leak * partner_leak.T[None, :, :] * (1.0 - face)  # (C, N, R)
+        expected_face = face + leak * partner_leak * (1.0 - face)  # (C, N, R)
         value = (self.anxiety - self.resolve) + ch["signal"]
         value = value - self.face_cost * expected_face
         z = value / self.noise
@@ -121,12 +126,12 @@ class CountryAgent(mesa.Agent):
         weight = np.exp(z - top)
         p = weight / (np.exp(-top) + total(weight, 0))
         # count(u >= cumsum(p)) over channels, the running sum added in cumsum's order
-        u, running = u.T, p[0]
+        running = p[0]
         picked = (u >= running).astype(np.int64)
         for c in range(1, len(p)):
             running = running + p[c]
             picked += u >= running
-        return np.where(picked < len(p), picked, -1).T
+        return np.where(picked < len(p), picked, -1)
 
     def face_price(self, share: np.ndarray) -> np.ndarray:
         """The anxiety a side feels on showing ``share`` of its face to each partner, ``(R, N)``.

@@ -22,6 +22,7 @@ from sim.small import (
     pairs_count,
     row,
     rows,
+    runs_last,
     swapped,
     total,
 )
@@ -77,17 +78,16 @@ class Diplomacy:
         Every agent chooses on the same observation (simultaneous moves); a partner's leak
         propensity is public knowledge, so each asker weighs it.
         """
-        leak = self._stack(a.leak_propensity for a in self.agents)
-        choice = rows([a.choose_channels(leak, row(u, a.index)) for a in self.agents])
+        leak = np.stack([a.leak_propensity for a in self.agents])  # (N, R): runs last
+        choice = rows([a.choose_channels(leak, runs_last(u, a.index)).T for a in self.agents])
         eligible = (self.rel.status == CONFLICT) & (t >= self.rel.cooldown_until) & self.offdiag
         return np.where(eligible, choice, -1)
 
     def _chosen(self, choice: np.ndarray, keys) -> list[np.ndarray]:
         """The chosen channel's parameter for every ordered pair (0 where none), per key."""
         runs, asks = np.arange(self.R)[:, None], choice >= 0
-        # where each agent's chosen channel sits in its flat (R, C) tables: one gather per key
-        at = [runs * len(a.channel_names) + np.clip(row(choice, a.index), 0, None)
-              for a in self.agents]  # fmt: skip
+        # where each agent's chosen channel sits in its flat (C, R) tables: one gather per key
+        at = [np.clip(row(choice, a.index), 0, None) * self.R + runs for a in self.agents]
         return [np.where(asks, rows([a.channel[key].reshape(-1)[at[a.index]]
                                      for a in self.agents]), 0.0) for key in keys]  # fmt: skip
 

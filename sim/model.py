@@ -109,19 +109,15 @@ class TradeWarModel(mesa.Model):
         self.channel_names = list(
             dict.fromkeys(k for c in self.countries for k in c.spec.pressures)
         )
-        self.record: dict[str, list[np.ndarray]] = {
-            k: []
-            for k in (
-                "tariff",
-                "pressure",
-                "anxiety",
-                "drawdown",
-                "status",
-                "channels",
-                "import_loss",
-                "export_loss",
-            )  # fmt: skip
-        }
+        # The weekly record: per quantity, a list of (R, ...) arrays, one per week so far, each
+        # a view into a (weeks, R, ...) array filled in place (no stacking at the end).
+        R, N, C = replicates, self.N, len(self.channel_names)
+        self._shapes = {"tariff": (R, N, N), "pressure": (R, N), "anxiety": (R, N),
+                        "drawdown": (R, N), "status": (R, N, N), "channels": (R, N, C),
+                        "import_loss": (R, N), "export_loss": (R, N)}  # fmt: skip
+        self._weeks = {k: self._weekly(k, scenario.horizon) for k in self._shapes}
+        self._first_week = 0  # the week in row 0 of self._weeks
+        self.record: dict[str, list[np.ndarray]] = {k: [] for k in self._shapes}
 
     @property
     def relations(self):
@@ -278,20 +274,33 @@ class TradeWarModel(mesa.Model):
             out[:, i, i] = 0.0
         return out
 
+    def _weekly(self, key: str, weeks: int) -> np.ndarray:
+        """Room for ``weeks`` weeks of the recorded quantity ``key``: status is the int8 code,
+        the others float32."""
+        dtype = np.int8 if key == "status" else np.float32
+        return np.empty((weeks, *self._shapes[key]), dtype=dtype)
+
     def _record(self) -> None:
-        e, rec = self.economy, self.record
-        rec["tariff"].append(e.tariff.astype(np.float32))
-        rec["pressure"].append(self.pressures().astype(np.float32))
-        rec["anxiety"].append(self.anxieties().astype(np.float32))
-        rec["drawdown"].append(e.drawdown().astype(np.float32))
-        rec["status"].append(self.relations.status.copy())
-        channels = np.full((self.R, self.N, len(self.channel_names)), np.nan, dtype=np.float32)
+        e = self.economy
+        if self.week - self._first_week == len(self._weeks["tariff"]):
+            # stepped past the horizon: room for as many weeks again
+            self._weeks = {k: self._weekly(k, max(self.week, 1)) for k in self._shapes}
+            self._first_week = self.week
+        now = {k: v[self.week - self._first_week] for k, v in self._weeks.items()}
+        now["tariff"][:] = e.tariff  # assignment casts to float32 as astype does
+        for a in self.countries:
+            now["pressure"][:, a.index] = a.pressure
+            now["anxiety"][:, a.index] = a.anxiety
+        now["drawdown"][:] = e.drawdown()
+        now["status"][:] = self.relations.status
+        now["channels"][:] = np.nan
         for a in self.countries:
             for name, value in a.contributions.items():
-                channels[:, a.index, self.channel_names.index(name)] = value
-        rec["channels"].append(channels)
-        rec["import_loss"].append(e.import_loss.astype(np.float32))
-        rec["export_loss"].append(e.export_loss.astype(np.float32))
+                now["channels"][:, a.index, self.channel_names.index(name)] = value
+        now["import_loss"][:] = e.import_loss
+        now["export_loss"][:] = e.export_loss
+        for k, v in now.items():
+            self.record[k].append(v)
 
     # ------------------------------------------------------------------ running
 
@@ -314,6 +323,8 @@ class TradeWarModel(mesa.Model):
 
     def trajectory(self) -> dict[str, np.ndarray]:
         """Recorded weekly state, each ``(weeks, R, ...)``: week w is the end of week w."""
+        if self._first_week == 0:
+            return {k: v[: self.week] for k, v in self._weeks.items()}
         return {k: np.stack(v) for k, v in self.record.items()}
 
     def layout(self) -> C.Layout:

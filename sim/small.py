@@ -122,3 +122,8 @@ def first_true(mask: np.ndarray) -> np.ndarray:
     for k in range(mask.shape[1] - 1, -1, -1):
         out[mask[:, k]] = k
     return out
+
+
+def runs_last(x: np.ndarray, i: int) -> np.ndarray:
+    """``x[:, i, :].T`` as a new C-ordered ``(M, R)`` array."""
+    return np.stack([x[:, i, j] for j in range(x.shape[2])])

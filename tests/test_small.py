@@ -12,6 +12,7 @@ from sim.small import (
     pairs_count,
     row,
     rows,
+    runs_last,
     swapped,
     total,
 )
@@ -44,5 +45,7 @@ def test_layout_helpers_match_numpy(n):
         assert swapped(a).flags.c_contiguous and swapped(a).dtype == a.dtype
         assert np.array_equal(rows([a[:, i, :] for i in range(n)]), a)
         assert np.array_equal(row(a, n - 1), a[:, n - 1, :])
+        assert np.array_equal(runs_last(a, 0), a[:, 0, :].T)
+        assert runs_last(a, 0).flags.c_contiguous
     assert np.array_equal(first_true(mask[:, 0, :]), mask[:, 0, :].argmax(axis=1))
     assert rows([mask[:, i, :] for i in range(n)]).dtype == np.bool_
