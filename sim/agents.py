@@ -94,7 +94,7 @@ class CountryAgent(mesa.Agent):
         cap = np.asarray(self.spec.cap, dtype=float)
         return np.clip(tariff, np.reshape(floor, (-1, 1)), np.reshape(cap, (-1, 1)))
 
-    def choose_channels(self, partner_leak: np.ndarray, u: np.ndarray) -> np.ndarray:
+    def choose_channels(self, partner_leak: np.ndarray, u: np.ndarray, runs=None) -> np.ndarray:
         """Whether and how to ask each partner for talks: a channel index, or -1 for not now.
 
         Each channel's value is anxiety over resolve, plus its signal, minus the face it is
@@ -110,18 +110,20 @@ class CountryAgent(mesa.Agent):
         channels of each run.
 
         Args:
-            partner_leak: ``(N, R)`` each partner's propensity to leak.
-            u: ``(N, R)`` uniform draws, one per partner.
+            partner_leak: ``(N, n)`` each partner's propensity to leak.
+            u: ``(N, n)`` uniform draws, one per partner.
+            runs: the n runs to choose for (indices), or None for all R.
 
         Returns:
-            ``(N, R)`` the channel index for each partner, or -1.
+            ``(N, n)`` the channel index for each partner, or -1.
         """
-        ch = {k: v[:, None, :] for k, v in self.channel.items()}  # (C, 1, R)
+        at = slice(None) if runs is None else runs
+        ch = {k: v[:, None, at] for k, v in self.channel.items()}  # (C, 1, n)
         face, leak = ch["face"], ch["leak"]
-        expected_face = face + leak * partner_leak * (1.0 - face)  # (C, N, R)
-        value = (self.anxiety - self.resolve) + ch["signal"]
-        value = value - self.face_cost * expected_face
-        z = value / self.noise
+        expected_face = face + leak * partner_leak * (1.0 - face)  # (C, N, n)
+        value = (self.anxiety[at] - self.resolve[at]) + ch["signal"]
+        value = value - self.face_cost[at] * expected_face
+        z = value / self.noise[at]
         top = np.maximum(largest(z, 0), 0.0)
         weight = np.exp(z - top)
         p = weight / (np.exp(-top) + total(weight, 0))

@@ -76,11 +76,18 @@ class Diplomacy:
         """Each country's channel for each partner, ``(R, N, N)``; -1 where it does not ask.
 
         Every agent chooses on the same observation (simultaneous moves); a partner's leak
-        propensity is public knowledge, so each asker weighs it.
+        propensity is public knowledge, so each asker weighs it. Only the runs where some pair
+        may ask choose (about one run-week in ten in us_china_2025).
         """
-        leak = np.stack([a.leak_propensity for a in self.agents])  # (N, R): runs last
-        choice = rows([a.choose_channels(leak, runs_last(u, a.index)).T for a in self.agents])
         eligible = (self.rel.status == CONFLICT) & (t >= self.rel.cooldown_until) & self.offdiag
+        runs = np.flatnonzero(pairs_any(eligible))
+        leak = np.stack([a.leak_propensity[runs] for a in self.agents])  # (N, n): runs last
+        u = u[runs]
+        choice = np.full(eligible.shape, -1, dtype=np.int64)
+        for a in self.agents:
+            picked = a.choose_channels(leak, runs_last(u, a.index), runs)
+            for j in range(self.N):
+                choice[runs, a.index, j] = picked[j]
         return np.where(eligible, choice, -1)
 
     def _chosen(self, choice: np.ndarray, keys) -> list[np.ndarray]:
@@ -253,7 +260,7 @@ class Diplomacy:
     def _strike(self, t, deal, anxiety, tariff, clip) -> np.ndarray:
         """Apply the deal rule to every pair that settles this week and start its truce."""
         rel = self.rel
-        r, i, j = np.nonzero(deal & self.upper)
+        r, i, j = np.unravel_index(np.flatnonzero(deal & self.upper), deal.shape)
         term = lambda k: np.broadcast_to(self.terms[k].reshape(-1), (self.R,))[r]  # noqa: E731
         resolve = self._stack(a.at_table()[1] for a in self.agents)
         table = Table(

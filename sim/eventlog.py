@@ -61,18 +61,19 @@ class EventLog:
     def arrays(self) -> dict[str, np.ndarray]:
         """All events, sorted by run (stable: within a run, in the order they were added)."""
         sizes = [len(chunk[0]) for chunk in self.chunks]
+        ends = np.cumsum(sizes).tolist()
         cat = {}
         for k, name in enumerate(self.FIELDS):
             dtype = np.float64 if name in ("v1", "v2") else np.int64
             values = [chunk[k] for chunk in self.chunks]
-            if all(np.ndim(v) == 0 for v in values):
-                cat[name] = np.repeat(np.array(values, dtype=dtype), sizes)
-            else:
-                full = (
-                    np.broadcast_to(np.asarray(v, dtype=dtype), (n,))
-                    for v, n in zip(values, sizes, strict=True)
-                )
-                cat[name] = np.concatenate(list(full))
+            scalar = [np.ndim(v) == 0 for v in values]
+            # scalars repeated in one call, then each array written over its own stretch
+            firsts = [v if s else 0 for v, s in zip(values, scalar, strict=True)]
+            column = np.repeat(np.array(firsts, dtype=dtype), sizes)
+            for v, s, end, n in zip(values, scalar, ends, sizes, strict=True):
+                if not s:
+                    column[end - n : end] = v
+            cat[name] = column
         order = np.argsort(cat["run"], kind="stable")
         return {f: v[order] for f, v in cat.items()}
 
