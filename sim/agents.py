@@ -67,8 +67,8 @@ class CountryAgent(mesa.Agent):
         # contribution is bounded, so decisions stay defined and outputs finite.
         with np.errstate(over="ignore", invalid="ignore"):
             self.contributions = {
-                name: np.clip(np.nan_to_num(ch.weight * pressure.evaluate(
-                    ch.form, observation[ch.input][:, i], ch.params), nan=0.0), -BIG, BIG)
+                name: _bounded(ch.weight * pressure.evaluate(
+                    ch.form, observation[ch.input][:, i], ch.params))
                 for name, ch in self.spec.pressures.items()
             }  # fmt: skip
         total = sum(self.contributions.values(), np.zeros_like(self.pressure))
@@ -208,3 +208,9 @@ class CountryAgent(mesa.Agent):
         """
         margin = anxiety_at_deal - self.resolve[:, None]
         return expit(margin / self.noise[:, None])
+
+
+def _bounded(x: np.ndarray) -> np.ndarray:
+    """``x`` within [-BIG, BIG], NaN as 0: ``np.clip(np.nan_to_num(x, nan=0.0), -BIG, BIG)``
+    bit for bit (infinities clip to the bounds either way), in three numpy calls."""
+    return np.clip(np.where(np.isnan(x), 0.0, x), -BIG, BIG)

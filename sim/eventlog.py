@@ -61,19 +61,24 @@ class EventLog:
     def arrays(self) -> dict[str, np.ndarray]:
         """All events, sorted by run (stable: within a run, in the order they were added)."""
         sizes = [len(chunk[0]) for chunk in self.chunks]
-        ends = np.cumsum(sizes).tolist()
         cat = {}
         for k, name in enumerate(self.FIELDS):
             dtype = np.float64 if name in ("v1", "v2") else np.int64
             values = [chunk[k] for chunk in self.chunks]
-            scalar = [np.ndim(v) == 0 for v in values]
-            # scalars repeated in one call, then each array written over its own stretch
-            firsts = [v if s else 0 for v, s in zip(values, scalar, strict=True)]
-            column = np.repeat(np.array(firsts, dtype=dtype), sizes)
-            for v, s, end, n in zip(values, scalar, ends, sizes, strict=True):
-                if not s:
+            full = [isinstance(v, np.ndarray) and v.shape == (n,)
+                    for v, n in zip(values, sizes, strict=True)]  # fmt: skip
+            if all(full):  # one entry per event in every chunk: the run, mostly
+                cat[name] = np.concatenate([np.zeros(0, dtype), *values], dtype=dtype,
+                                           casting="unsafe")  # fmt: skip
+                continue
+            # single values repeated in one call, then each array written over its stretch
+            firsts = [0 if f or np.ndim(v) else v for v, f in zip(values, full, strict=True)]
+            cat[name] = column = np.repeat(np.array(firsts, dtype=dtype), sizes)
+            end = 0
+            for v, n in zip(values, sizes, strict=True):
+                end += n
+                if np.ndim(v):
                     column[end - n : end] = v
-            cat[name] = column
         order = np.argsort(cat["run"], kind="stable")
         return {f: v[order] for f, v in cat.items()}
 

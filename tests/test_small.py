@@ -49,3 +49,11 @@ def test_layout_helpers_match_numpy(n):
         assert runs_last(a, 0).flags.c_contiguous
     assert np.array_equal(first_true(mask[:, 0, :]), mask[:, 0, :].argmax(axis=1))
     assert rows([mask[:, i, :] for i in range(n)]).dtype == np.bool_
+
+
+def test_bounded_contribution_matches_nan_to_num_then_clip():
+    from sim.agents import _bounded
+    from sim.pressure import BIG
+
+    x = np.array([np.nan, np.inf, -np.inf, -0.0, 0.0, 1e300, -1e300, 3.5, -2.0, 1e6, 1e6 + 1])
+    assert _bounded(x).tobytes() == np.clip(np.nan_to_num(x, nan=0.0), -BIG, BIG).tobytes()
