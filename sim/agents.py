@@ -135,14 +135,17 @@ class CountryAgent(mesa.Agent):
             picked += u >= running
         return np.where(picked < len(p), picked, -1)
 
-    def face_price(self, share: np.ndarray) -> np.ndarray:
+    # The decisions below take ``(R, N)`` arrays, or ``(n, N)`` ones about the n runs ``runs``
+    # only (indices; the model answers approaches only in the runs that have one).
+
+    def face_price(self, share: np.ndarray, runs=None) -> np.ndarray:
         """The anxiety a side feels on showing ``share`` of its face to each partner, ``(R, N)``.
 
         ``face_cost x share``: asking first is costly in face (Fearon 1994: audience costs).
         """
-        return self.face_cost[:, None] * share
+        return _column(self.face_cost, runs) * share
 
-    def answers(self, face_gain, signal, cut_by_asker, calm_weeks, u) -> tuple:
+    def answers(self, face_gain, signal, cut_by_asker, calm_weeks, u, runs=None) -> tuple:
         """This country's answer to an approach from each partner: ``(accepted, conditions
         met)``, each a boolean ``(R, N)``.
 
@@ -156,20 +159,20 @@ class CountryAgent(mesa.Agent):
             calm_weeks: ``(R, N)`` weeks since each asker last raised a tariff.
             u: ``(R, N)`` uniform draws, one per partner.
         """
-        met = self.conditions_met(cut_by_asker, calm_weeks)
-        return met & (u < self.acceptance_probability(face_gain, signal)), met
+        met = self.conditions_met(cut_by_asker, calm_weeks, runs)
+        return met & (u < self.acceptance_probability(face_gain, signal, runs)), met
 
-    def leaks(self, channel_leak: np.ndarray, u: np.ndarray) -> np.ndarray:
+    def leaks(self, channel_leak: np.ndarray, u: np.ndarray, runs=None) -> np.ndarray:
         """Whether this country publicises each partner's approach, ``(R, N)``.
 
         An approach leaks with probability ``channel leak x leak_propensity``: a back channel
         leaks only as far as its own leakiness and the receiver's taste for publicity allow.
         """
-        return u < channel_leak * self.leak_propensity[:, None]
+        return u < channel_leak * _column(self.leak_propensity, runs)
 
-    def denies(self, u: np.ndarray) -> np.ndarray:
+    def denies(self, u: np.ndarray, runs=None) -> np.ndarray:
         """Whether this country denies a leaked approach to each partner, ``(R, N)``."""
-        return u < self.denial[:, None]
+        return u < _column(self.denial, runs)
 
     def renews(self, anxiety_at_deal: np.ndarray, u: np.ndarray) -> np.ndarray:
         """Whether this country wants to renew an expiring truce with each partner, ``(R, N)``;
@@ -184,21 +187,25 @@ class CountryAgent(mesa.Agent):
         """Move resolve by ``delta`` (R,), never below zero (an exogenous event)."""
         self.resolve = np.maximum(self.resolve + delta, 0.0)
 
-    def acceptance_probability(self, face_gain: np.ndarray, signal: np.ndarray) -> np.ndarray:
+    def acceptance_probability(self, face_gain: np.ndarray, signal: np.ndarray,
+                               runs=None) -> np.ndarray:  # fmt: skip
         """P(accept) an approach from each partner, ``(R, N)``.
 
         Being asked is a gain in face equal to what the asker visibly paid, and a louder
         approach (several channels at once) adds its signal, so both ease acceptance.
         """
-        margin = self.anxiety[:, None] + face_gain + signal - self.resolve[:, None]
-        return expit(margin / self.noise[:, None])
+        margin = _column(self.anxiety, runs) + face_gain + signal - _column(self.resolve, runs)
+        return expit(margin / _column(self.noise, runs))
 
-    def conditions_met(self, cut_by_asker: np.ndarray, calm_weeks: np.ndarray) -> np.ndarray:
+    def conditions_met(self, cut_by_asker: np.ndarray, calm_weeks: np.ndarray,
+                       runs=None) -> np.ndarray:  # fmt: skip
         """Whether each partner has met this country's reciprocity conditions, ``(R, N)``.
 
         China asked for talks that are "fair, respectful and reciprocal": a gesture first.
         """
-        return (cut_by_asker >= self.min_cut[:, None]) & (calm_weeks >= self.calm_weeks[:, None])
+        return (cut_by_asker >= _column(self.min_cut, runs)) & (
+            calm_weeks >= _column(self.calm_weeks, runs)
+        )
 
     def renewal_probability(self, anxiety_at_deal: np.ndarray) -> np.ndarray:
         """P(renew) an expiring truce with each partner, ``(R, N)``.
@@ -214,3 +221,9 @@ def _bounded(x: np.ndarray) -> np.ndarray:
     """``x`` within [-BIG, BIG], NaN as 0: ``np.clip(np.nan_to_num(x, nan=0.0), -BIG, BIG)``
     bit for bit (infinities clip to the bounds either way), in three numpy calls."""
     return np.clip(np.where(np.isnan(x), 0.0, x), -BIG, BIG)
+
+
+def _column(values: np.ndarray, runs) -> np.ndarray:
+    """A per-run ``(R,)`` parameter as a column against partners: ``(R, 1)``, or ``(n, 1)`` for
+    the runs ``runs``."""
+    return (values if runs is None else values[runs])[:, None]

@@ -90,9 +90,10 @@ class Diplomacy:
                 choice[runs, a.index, j] = picked[j]
         return np.where(eligible, choice, -1)
 
-    def _chosen(self, choice: np.ndarray, keys) -> list[np.ndarray]:
-        """The chosen channel's parameter for every ordered pair (0 where none), per key."""
-        runs, asks = np.arange(self.R)[:, None], choice >= 0
+    def _chosen(self, choice: np.ndarray, keys, runs: np.ndarray) -> list[np.ndarray]:
+        """The chosen channel's parameter for every ordered pair (0 where none), per key;
+        ``choice`` is about the runs ``runs``."""
+        runs, asks = runs[:, None], choice >= 0
         # where each agent's chosen channel sits in its flat (C, R) tables: one gather per key
         at = [np.clip(row(choice, a.index), 0, None) * self.R + runs for a in self.agents]
         return [np.where(asks, rows([a.channel[key].reshape(-1)[at[a.index]]
@@ -115,27 +116,18 @@ class Diplomacy:
         asks = choice >= 0
         mutual = asks & swapped(asks)
         one_way = asks & ~mutual
-        face, leak, signal = self._chosen(choice, ("face", "leak", "signal"))
-        # mutual approaches cost no face
-        paid = np.where(one_way, self._rows(lambda a: a.face_price(row(face, a.index))), 0.0)
-        cut, calm = peak - tariff, t - last_raise
-        # [r, i, j]: j's answer to i's approach; column j comes from agent j
-        answers = [a.answers(paid[..., a.index], signal[..., a.index], cut[..., a.index],
-                             calm[..., a.index], u_accept[..., a.index])
-                   for a in self.agents]  # fmt: skip
-        accepted = one_way & self._stack((yes for yes, _ in answers), axis=2)
-        met = self._stack((ok for _, ok in answers), axis=2)
-        rejected = one_way & ~accepted
-        leaked = one_way & self._columns(
-            lambda a: a.leaks(leak[..., a.index], u_leak[..., a.index])
+        # Answered in the runs with an approach only (a few in a hundred), then written back.
+        runs = np.flatnonzero(pairs_any(asks))
+        at = lambda x: x[runs]  # noqa: E731
+        accepted, met, leaked, denied, felt = self._answer(
+            t, runs, at(choice), at(one_way), at(u_accept), at(u_leak), at(u_deny), at(peak),
+            at(tariff), at(last_raise))  # fmt: skip
+        accepted, met, leaked, denied = (
+            self._all_runs(runs, x) for x in (accepted, met, leaked, denied)
         )
-        denied = leaked & self._rows(lambda a: a.denies(row(u_deny, a.index)))
-        # The rest of the face is paid once a back channel is out; a denial saves half of it.
-        rest = (1.0 - face) * np.where(denied, 0.5, 1.0)
-        late = np.where(leaked, self._rows(lambda a: a.face_price(row(rest, a.index))), 0.0)
-        felt = paid + late
         for a in self.agents:
-            a.shock(total(felt[:, a.index, :], 1))
+            a.shock(self._all_runs(runs, total(felt[:, a.index, :], 1)))
+        rejected = one_way & ~accepted
         self.rel.leaks += leaked
         agreed = symmetric(mutual | accepted)
         # The side that was asked proposes first; a mutual approach puts both on equal terms.
@@ -147,6 +139,38 @@ class Diplomacy:
         )
         self._log_approaches(t, choice, mutual, accepted, rejected & ~met, rejected, leaked, denied)
         self._count_approaches(t, choice, asks, rejected, leaked, denied)
+
+    def _answer(self, t, runs, choice, one_way, u_accept, u_leak, u_deny, peak, tariff,
+                last_raise) -> tuple:  # fmt: skip
+        """The answers to the approaches of the runs ``runs`` (every argument is about those
+        runs): accepted, conditions met, leaked, denied, and the face each asker pays."""
+        face, leak, signal = self._chosen(choice, ("face", "leak", "signal"), runs)
+        # mutual approaches cost no face
+        paid = np.where(
+            one_way, self._rows(lambda a: a.face_price(row(face, a.index), runs=runs)), 0.0
+        )
+        cut, calm = peak - tariff, t - last_raise
+        # [r, i, j]: j's answer to i's approach; column j comes from agent j
+        answers = [a.answers(paid[..., a.index], signal[..., a.index], cut[..., a.index],
+                             calm[..., a.index], u_accept[..., a.index], runs=runs)
+                   for a in self.agents]  # fmt: skip
+        accepted = one_way & self._stack((yes for yes, _ in answers), axis=2)
+        met = self._stack((ok for _, ok in answers), axis=2)
+        leaked = one_way & self._columns(
+            lambda a: a.leaks(leak[..., a.index], u_leak[..., a.index], runs=runs)
+        )
+        denied = leaked & self._rows(lambda a: a.denies(row(u_deny, a.index), runs=runs))
+        # The rest of the face is paid once a back channel is out; a denial saves half of it.
+        rest = (1.0 - face) * np.where(denied, 0.5, 1.0)
+        late = np.where(leaked, self._rows(lambda a: a.face_price(row(rest, a.index), runs=runs)),
+                        0.0)  # fmt: skip
+        return accepted, met, leaked, denied, paid + late
+
+    def _all_runs(self, runs: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """``values`` about the runs ``runs`` as an array over all R runs, zero elsewhere."""
+        out = np.zeros((self.R, *values.shape[1:]), dtype=values.dtype)
+        out[runs] = values
+        return out
 
     def _log_approaches(self, t, choice, mutual, accepted, unmet, rejected, leaked, denied):
         log, swap = self.log, swapped
