@@ -65,19 +65,19 @@ class EventLog:
         for k, name in enumerate(self.FIELDS):
             dtype = np.float64 if name in ("v1", "v2") else np.int64
             values = [chunk[k] for chunk in self.chunks]
-            full = [isinstance(v, np.ndarray) and v.shape == (n,)
-                    for v, n in zip(values, sizes, strict=True)]  # fmt: skip
-            if all(full):  # one entry per event in every chunk: the run, mostly
+            many = [isinstance(v, np.ndarray) and v.ndim > 0 for v in values]
+            if all(many):  # an array in every chunk: the run, mostly
                 cat[name] = np.concatenate([np.zeros(0, dtype), *values], dtype=dtype,
                                            casting="unsafe")  # fmt: skip
-                continue
+                if len(cat[name]) == sum(sizes):  # one entry per event (none broadcast)
+                    continue
             # single values repeated in one call, then each array written over its stretch
-            firsts = [0 if f or np.ndim(v) else v for v, f in zip(values, full, strict=True)]
+            firsts = [0 if m else v for v, m in zip(values, many, strict=True)]
             cat[name] = column = np.repeat(np.array(firsts, dtype=dtype), sizes)
             end = 0
-            for v, n in zip(values, sizes, strict=True):
+            for v, n, m in zip(values, sizes, many, strict=True):
                 end += n
-                if np.ndim(v):
+                if m:
                     column[end - n : end] = v
         order = np.argsort(cat["run"], kind="stable")
         return {f: v[order] for f, v in cat.items()}
