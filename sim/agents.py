@@ -174,10 +174,10 @@ class CountryAgent(mesa.Agent):
         """Whether this country denies a leaked approach to each partner, ``(R, N)``."""
         return u < _column(self.denial, runs)
 
-    def renews(self, anxiety_at_deal: np.ndarray, u: np.ndarray) -> np.ndarray:
+    def renews(self, anxiety_at_deal: np.ndarray, u: np.ndarray, runs=None) -> np.ndarray:
         """Whether this country wants to renew an expiring truce with each partner, ``(R, N)``;
         ``u`` is one uniform draw per partner (:meth:`renewal_probability`)."""
-        return u < self.renewal_probability(anxiety_at_deal)
+        return u < self.renewal_probability(anxiety_at_deal, runs)
 
     def at_table(self) -> tuple[np.ndarray, np.ndarray]:
         """What this side brings to a deal: its anxiety (impatience) and its resolve, ``(R,)``."""
@@ -207,14 +207,14 @@ class CountryAgent(mesa.Agent):
             calm_weeks >= _column(self.calm_weeks, runs)
         )
 
-    def renewal_probability(self, anxiety_at_deal: np.ndarray) -> np.ndarray:
+    def renewal_probability(self, anxiety_at_deal: np.ndarray, runs=None) -> np.ndarray:
         """P(renew) an expiring truce with each partner, ``(R, N)``.
 
         The pressure a side would face after a snap-back is proxied by its anxiety when the
         deal was struck: the state the truce rescued it from.
         """
-        margin = anxiety_at_deal - self.resolve[:, None]
-        return expit(margin / self.noise[:, None])
+        margin = anxiety_at_deal - _column(self.resolve, runs)
+        return expit(margin / _column(self.noise, runs))
 
 
 def _bounded(x: np.ndarray) -> np.ndarray:

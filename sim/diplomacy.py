@@ -231,9 +231,13 @@ class Diplomacy:
         """
         rel = self.rel
         expiring = (rel.status == TRUCE) & (t >= rel.clock) & self.offdiag
-        want = self._rows(
-            lambda a: a.renews(row(rel.anxiety_at_deal, a.index), row(u_renew, a.index))
-        )
+        if not expiring.any():
+            return tariff.copy()
+        # asked in the runs with an expiring truce only (a few in a hundred)
+        runs = np.flatnonzero(pairs_any(expiring))
+        anxiety_at_deal, u_renew = rel.anxiety_at_deal[runs], u_renew[runs]
+        want = self._all_runs(runs, self._rows(lambda a: a.renews(
+            row(anxiety_at_deal, a.index), row(u_renew, a.index), runs=runs)))  # fmt: skip
         renew = expiring & want & swapped(want)
         snap = expiring & ~renew
         rel.truce_length = np.where(renew, rel.truce_length * self.terms["renewal_growth"],
@@ -265,7 +269,9 @@ class Diplomacy:
         rel.cooldown_until = np.where(collapse, t + 1 + self.terms["cooldown"], rel.cooldown_until)
         self.log.add_pairs("collapse", t, collapse & self.upper)
         self.count["collapses"] += pairs_count(collapse & self.upper)
-        return np.where(collapse, clip(tariff + self.terms["collapse_escalation"]), tariff)
+        if collapse.any():  # most weeks of a small block have none: spare the clip
+            tariff = np.where(collapse, clip(tariff + self.terms["collapse_escalation"]), tariff)
+        return tariff
 
     def _by_pair(self, u: np.ndarray, chance) -> np.ndarray:
         """``symmetric(upper & (u < p))`` with ``p[:, i, j] = chance(i, j)``, ``(R,)``: each

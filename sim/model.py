@@ -93,6 +93,12 @@ class TradeWarModel(mesa.Model):
         self.names = realised.country_names()
         self.events, self.random_events = realised.events, realised.random_events
         self.offdiag = ~np.eye(self.N, dtype=bool)
+        # each country's [floor, cap] on every partner, per run, (R, N, N): clip in one call
+        self._bounds = [
+            np.repeat(_per_country([getattr(c, k) for c in realised.countries], replicates)[
+                :, :, None], self.N, axis=2)
+            for k in ("floor", "cap")
+        ]  # fmt: skip
         self._setup_economy(realised)
         n = realised.negotiation
         self.log = EventLog()
@@ -269,9 +275,9 @@ class TradeWarModel(mesa.Model):
 
     def clip(self, tariff: np.ndarray) -> np.ndarray:
         """Every country's tariffs within its own [floor, cap]; none on itself."""
-        out = rows([a.clip(row(tariff, a.index)) for a in self.countries])
-        for i in range(self.N):
-            out[:, i, i] = 0.0
+        out = np.clip(tariff, *self._bounds)  # as each agent's clip does on its row
+        diagonal = np.arange(self.N)
+        out[:, diagonal, diagonal] = 0.0
         return out
 
     def _weekly(self, key: str, weeks: int) -> np.ndarray:
