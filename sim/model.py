@@ -115,6 +115,10 @@ class TradeWarModel(mesa.Model):
         self.channel_names = list(
             dict.fromkeys(k for c in self.countries for k in c.spec.pressures)
         )
+        # the indicators some pressure channel reads: the only ones observed
+        self.inputs = list(
+            dict.fromkeys(ch.input for c in self.countries for ch in c.spec.pressures.values())
+        )
         # The weekly record: per quantity, a list of (R, ...) arrays, one per week so far, each
         # a view into a (weeks, R, ...) array filled in place (no stacking at the end).
         R, N, C = replicates, self.N, len(self.channel_names)
@@ -195,7 +199,7 @@ class TradeWarModel(mesa.Model):
         t, e, d = self.week, self.economy, self.diplomacy
         u = self.draw()
         self._apply_events(t, u["events"])
-        self.agents.do("assess", economy.observe(e, self.structure))
+        self.agents.do("assess", economy.observe(e, self.structure, self.inputs))
         # Policies answer headline moves (scheduled and threatened raises included); quiet
         # exemptions are not moves to retaliate against.
         moves = e.headline - self.seen
