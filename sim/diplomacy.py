@@ -289,6 +289,8 @@ class Diplomacy:
 
     def _strike(self, t, deal, anxiety, tariff, clip) -> np.ndarray:
         """Apply the deal rule to every pair that settles this week and start its truce."""
+        if not deal.any():  # nothing below would change
+            return tariff
         rel = self.rel
         r, i, j = np.unravel_index(np.flatnonzero(deal & self.upper), deal.shape)
         term = lambda k: np.broadcast_to(self.terms[k].reshape(-1), (self.R,))[r]  # noqa: E731

@@ -286,9 +286,10 @@ class TradeWarModel(mesa.Model):
 
     def _weekly(self, key: str, weeks: int) -> np.ndarray:
         """Room for ``weeks`` weeks of the recorded quantity ``key``: status is the int8 code,
-        the others float32."""
+        the others float32; channels a country does not have stay NaN."""
         dtype = np.int8 if key == "status" else np.float32
-        return np.empty((weeks, *self._shapes[key]), dtype=dtype)
+        shape = (weeks, *self._shapes[key])
+        return np.full(shape, np.nan, dtype) if key == "channels" else np.empty(shape, dtype)
 
     def _record(self) -> None:
         e = self.economy
@@ -303,7 +304,6 @@ class TradeWarModel(mesa.Model):
             now["anxiety"][:, a.index] = a.anxiety
         now["drawdown"][:] = e.drawdown()
         now["status"][:] = self.relations.status
-        now["channels"][:] = np.nan
         for a in self.countries:
             for name, value in a.contributions.items():
                 now["channels"][:, a.index, self.channel_names.index(name)] = value
