@@ -49,6 +49,7 @@ class Diplomacy:
         self.agents, self.terms, self.log, self.R, self.N = agents, terms, log, R, N
         self.sides = sides if sides is not None else [("rule", 0.0)] * N
         self.rule = negotiation.DEAL_RULES[rule]
+        self.per_run = {k: np.broadcast_to(np.reshape(v, -1), (R,)) for k, v in terms.items()}
         self.rel = Relations.start(R, N)
         self.upper = negotiation.upper(N)
         self.pairs = [(int(i), int(j)) for i, j in zip(*np.nonzero(self.upper), strict=True)]
@@ -113,32 +114,33 @@ class Diplomacy:
         Every asked country answers, leaks and every asker denies on the same state; the face
         they lose is felt only once all have decided (docs/model.md §7.9).
         """
+        # Approaches are rare (a few runs in a hundred each week): everything is worked out on
+        # the runs with one, then written back (what the other runs would add is zero).
+        runs = np.flatnonzero(pairs_any(choice >= 0))
+        at = lambda x: x[runs]  # noqa: E731
+        choice = at(choice)
         asks = choice >= 0
         mutual = asks & swapped(asks)
         one_way = asks & ~mutual
-        # Answered in the runs with an approach only (a few in a hundred), then written back.
-        runs = np.flatnonzero(pairs_any(asks))
-        at = lambda x: x[runs]  # noqa: E731
         accepted, met, leaked, denied, felt = self._answer(
-            t, runs, at(choice), at(one_way), at(u_accept), at(u_leak), at(u_deny), at(peak),
-            at(tariff), at(last_raise))  # fmt: skip
-        accepted, met, leaked, denied = (
-            self._all_runs(runs, x) for x in (accepted, met, leaked, denied)
-        )
+            t, runs, choice, one_way, at(u_accept), at(u_leak), at(u_deny), at(peak), at(tariff),
+            at(last_raise))  # fmt: skip
         for a in self.agents:
             a.shock(self._all_runs(runs, total(felt[:, a.index, :], 1)))
         rejected = one_way & ~accepted
-        self.rel.leaks += leaked
+        rel = self.rel
+        rel.leaks[runs] += leaked
         agreed = symmetric(mutual | accepted)
         # The side that was asked proposes first; a mutual approach puts both on equal terms.
         first = np.where(mutual, 0.5, swapped(accepted).astype(float))
-        self.rel.proposes = np.where(agreed, first, self.rel.proposes)
-        self.rel.schedule(agreed, t + self.terms["talks_lag"])
-        self.rel.cooldown_until = np.where(
-            rejected, t + 1 + self.terms["cooldown"], self.rel.cooldown_until
-        )
-        self._log_approaches(t, choice, mutual, accepted, rejected & ~met, rejected, leaked, denied)
-        self._count_approaches(t, choice, asks, rejected, leaked, denied)
+        rel.proposes[runs] = np.where(agreed, first, rel.proposes[runs])
+        rel.schedule(self._all_runs(runs, agreed), t + self.terms["talks_lag"])
+        rejected_all = self._all_runs(runs, rejected)
+        rel.cooldown_until = np.where(rejected_all, t + 1 + self.terms["cooldown"],
+                                      rel.cooldown_until)  # fmt: skip
+        self._log_approaches(t, runs, choice, mutual, accepted, rejected & ~met, rejected, leaked,
+                             denied)  # fmt: skip
+        self._count_approaches(t, runs, choice, asks, rejected, leaked, denied)
 
     def _answer(self, t, runs, choice, one_way, u_accept, u_leak, u_deny, peak, tariff,
                 last_raise) -> tuple:  # fmt: skip
@@ -172,32 +174,36 @@ class Diplomacy:
         out[runs] = values
         return out
 
-    def _log_approaches(self, t, choice, mutual, accepted, unmet, rejected, leaked, denied):
-        log, swap = self.log, swapped
-        log.add_pairs("approach", t, choice >= 0, v1=mutual.astype(float), channel=choice)
-        log.add_pairs("acceptance", t, swap(accepted))
-        log.add_pairs("rejection", t, swap(rejected), v1=swap(unmet).astype(float))
-        log.add_pairs("leak", t, swap(leaked), channel=swap(choice))
-        log.add_pairs("denial", t, denied)
+    def _log_approaches(self, t, runs, choice, mutual, accepted, unmet, rejected, leaked, denied):
+        """Log the week's approaches and answers; every array is about the runs ``runs``."""
+        add, swap = (lambda *args, **kw: self.log.add_pairs(*args, **kw, runs=runs)), swapped
+        add("approach", t, choice >= 0, v1=mutual.astype(float), channel=choice)
+        add("acceptance", t, swap(accepted))
+        add("rejection", t, swap(rejected), v1=swap(unmet).astype(float))
+        add("leak", t, swap(leaked), channel=swap(choice))
+        add("denial", t, denied)
 
-    def _count_approaches(self, t, choice, asks, rejected, leaked, denied):
+    def _count_approaches(self, t, runs, choice, asks, rejected, leaked, denied):
+        """Count the week's approaches; every array is about the runs ``runs``."""
         for key, mask in (("approaches", asks), ("rejections", rejected), ("leaks", leaked),
                           ("denials", denied)):  # fmt: skip
-            self.count[key] += count(mask, 2)
+            self.count[key][runs] += count(mask, 2)
         for a in self.agents:
             mine = row(choice, a.index)
             for c in range(len(a.channel_names)):
-                self.by_channel[a.index][:, c] += count(mine == c, 1)
-        asked = either(asks, 2)  # (R, N)
-        new = np.isnan(self.first["approach"]) & either(asked, 1)
+                self.by_channel[a.index][runs, c] += count(mine == c, 1)
+        asked = either(asks, 2)  # (n, N)
+        new = np.isnan(self.first["approach"][runs]) & either(asked, 1)
         single = count(asked, 1) == 1
         asker = first_true(asked)
         who = np.where(single, asker, MUTUAL)
-        channel = largest(choice[np.arange(self.R), asker], 1)
-        self.first_approacher = np.where(new, who, self.first_approacher)
-        self.first_channel = np.where(new & single, channel, self.first_channel)
-        self.first["approach"][new] = t
-        self.first_own[np.isnan(self.first_own) & asked] = t
+        channel = largest(choice[np.arange(len(runs)), asker], 1)
+        self.first_approacher[runs] = np.where(new, who, self.first_approacher[runs])
+        self.first_channel[runs] = np.where(new & single, channel, self.first_channel[runs])
+        self.first["approach"][runs[new]] = t
+        own = self.first_own[runs]
+        own[np.isnan(own) & asked] = t
+        self.first_own[runs] = own
 
     # ------------------------------------------------------------------ talks and truces
 
@@ -293,14 +299,13 @@ class Diplomacy:
             return tariff
         rel = self.rel
         r, i, j = np.unravel_index(np.flatnonzero(deal & self.upper), deal.shape)
-        term = lambda k: np.broadcast_to(self.terms[k].reshape(-1), (self.R,))[r]  # noqa: E731
         resolve = self._stack(a.at_table()[1] for a in self.agents)
         table = Table(
             tariff_ij=tariff[r, i, j], tariff_ji=tariff[r, j, i],
             anxiety_i=anxiety[r, i], anxiety_j=anxiety[r, j],
             resolve_i=resolve[r, i], resolve_j=resolve[r, j],
             leaks_i=rel.leaks[r, i, j], leaks_j=rel.leaks[r, j, i],
-            i_proposes=rel.proposes[r, i, j], **{k: term(k) for k in self.rule.params},
+            i_proposes=rel.proposes[r, i, j], **{k: self.per_run[k][r] for k in self.rule.params},
         )  # fmt: skip
         cut_i, cut_j = self.rule.func(table)
         cut_i = self._side_cuts(r, i, cut_i, tariff[r, i, j])

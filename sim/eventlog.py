@@ -47,8 +47,13 @@ class EventLog:
             return
         self.chunks.append((run, week, actor, partner, CODE[kind], channel, v1, v2))
 
-    def add_pairs(self, kind: str, week: int, mask: np.ndarray, v1=None, v2=None, channel=None):
-        """Record an event for every true ``mask[r, i, j]``: actor i, partner j."""
+    def add_pairs(self, kind: str, week: int, mask: np.ndarray, v1=None, v2=None, channel=None,
+                  runs=None):  # fmt: skip
+        """Record an event for every true ``mask[r, i, j]``: actor i, partner j.
+
+        ``runs``: the runs the rows of ``mask`` (and of the arrays given) are about, in
+        increasing order, when not all of them.
+        """
         # flatnonzero and unravel: np.nonzero of a 3-d array is several times slower
         flat = np.flatnonzero(mask)
         if flat.size == 0:
@@ -56,7 +61,7 @@ class EventLog:
         r, i, j = np.unravel_index(flat, mask.shape)
         pick = lambda a: np.nan if a is None else np.asarray(a)[r, i, j]  # noqa: E731
         chan = -1 if channel is None else np.asarray(channel)[r, i, j]
-        self.add(kind, week, r, i, j, chan, pick(v1), pick(v2))
+        self.add(kind, week, r if runs is None else runs[r], i, j, chan, pick(v1), pick(v2))
 
     def arrays(self) -> dict[str, np.ndarray]:
         """All events, sorted by run (stable: within a run, in the order they were added)."""
