@@ -47,7 +47,8 @@ def run(code: Path, args: list, out: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(code)}
     cmd = [sys.executable, "-m", "sim", "run", *map(str, args), "--workers", "1", "--quiet",
            "--out", str(out)]  # fmt: skip
-    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL)
+    # cwd too: ``python -m`` puts the working directory first on sys.path
+    subprocess.run(cmd, env=env, cwd=code, check=True, stdout=subprocess.DEVNULL)
 
 
 def manifest(path: Path) -> dict:
