@@ -237,10 +237,11 @@ class TradeWarModel(mesa.Model):
             self.log.add_pairs("escalation", t, raised, v1=e.headline, v2=headline)
             new = economy.effective(headline, exempt)
             self.log.add_pairs("relief", t, new <= e.tariff - 1.0, v1=e.tariff, v2=new)
-        self.last_raise = np.where(raised, t, self.last_raise)
-        # an escalation ends a peace: the pair is in conflict from now on
-        status = self.diplomacy.rel.status
-        status[symmetric(raised) & (status == PEACE)] = CONFLICT
+        if raised.any():  # most weeks see no escalation
+            self.last_raise = np.where(raised, t, self.last_raise)
+            # an escalation ends a peace: the pair is in conflict from now on
+            status = self.diplomacy.rel.status
+            status[symmetric(raised) & (status == PEACE)] = CONFLICT
         e.set_rates(headline, exempt)
         np.maximum(self.peak_tariff, e.tariff, out=self.peak_tariff)
 
