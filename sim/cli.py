@@ -133,6 +133,11 @@ def _sweep_parser(sweep: argparse.ArgumentParser) -> None:
     sweep.add_argument("--resume", metavar="DIR", help="finish an interrupted sweep in DIR")
     sweep.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler, tcp://HOST:PORT")
     sweep.add_argument("--runs-detail", action="store_true", help="also write runs.csv")
+    sweep.add_argument(
+        "--trajectories",
+        action="store_true",
+        help="also write trajectories.csv (weekly tariff percentiles per point)",
+    )
     _common(sweep, "--seed", "--workers", "--set", "--quiet", "--allow-code")
     sweep.set_defaults(func=cmd_sweep)
 
@@ -419,6 +424,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                 folder, workers=args.workers, executor=executor,
                 runs_detail=saved.get("runs_detail", False), allow_code=args.allow_code,
                 on_point=lambda p: progress.advance(settings.runs_per_point),
+                trajectories=saved.get("trajectories", False),
             )  # fmt: skip
             manifest.update(points=report.points, failures=len(report.failures))
     print(f"results: {folder}")
@@ -460,7 +466,8 @@ def _sweep_folder(args: argparse.Namespace, sweep) -> Path:
         given = {"SCENARIO": args.scenario, "--method": args.method, "--points": args.points,
                  "--runs-per-point": args.runs_per_point, "--param": args.params,
                  "--design": args.design, "--out": args.out, "--runs-detail": args.runs_detail,
-                 "--seed": args.seed, "--set": args.overrides}  # fmt: skip
+                 "--trajectories": args.trajectories, "--seed": args.seed,
+                 "--set": args.overrides}  # fmt: skip
         extra = [name for name, v in given.items() if v not in (None, []) and v is not False]
         if extra:
             raise OutputError(f"--resume takes the design from DIR/sweep.json, not from "
@@ -491,8 +498,10 @@ def _sweep_folder(args: argparse.Namespace, sweep) -> Path:
     sweep.check_keys(base, args.scenario, settings, args.allow_code)
     folder = prepare_output(args.out, scenario.name, prefix="sweep-")
     (folder / "scenario.yaml").write_text(base, encoding="utf-8")
-    write_json_atomic(folder / "sweep.json", {**settings.to_json(),
-                                              "runs_detail": args.runs_detail})  # fmt: skip
+    flags = {"runs_detail": args.runs_detail}
+    if args.trajectories:  # only then: a sweep without it writes what it always did
+        flags["trajectories"] = True
+    write_json_atomic(folder / "sweep.json", {**settings.to_json(), **flags})
     return folder
 
 

@@ -97,9 +97,10 @@ def simulate_model(scenario: Scenario, block: int) -> TradeWarModel:
     return TradeWarModel(scenario, scenario.block_size, block_seed(scenario.seed, block)).simulate()
 
 
-def _guarded(scenario: Scenario, block: int, detail: bool = True) -> BlockResult:
+def _guarded(scenario: Scenario, block: int, detail: bool = True,
+             with_events: bool = True) -> BlockResult:  # fmt: skip
     try:
-        return simulate_block(scenario, block, detail)
+        return simulate_block(scenario, block, detail, with_events)
     except Exception as exc:
         raise BlockError(
             f"block {block} (runs {block * scenario.block_size} onward, "
@@ -112,7 +113,7 @@ def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 
 
-Task = tuple[Scenario, int, bool]  # scenario, block, detail
+Task = tuple[Scenario, int, bool] | tuple[Scenario, int, bool, bool]  # ..., detail[, events]
 
 
 def run_tasks(
