@@ -15,7 +15,9 @@ import traceback
 from pathlib import Path
 
 from sim import __version__, cli_calibrate, interrupts
+from sim.cart import DEPTH, MAX_DEPTH
 from sim.cluster import executor_for
+from sim.discover import METHODS as DISCOVER_METHODS
 from sim.results import OutputError, clean, prepare_output, read_manifest, write_json_atomic
 from sim.runner import (
     BlockError,
@@ -192,8 +194,14 @@ def _analysis_parsers(sub) -> None:
         metavar="CONDITION",
         help="e.g. \"first_approacher == 'CN'\" (runs.csv or points.csv columns)",
     )
+    discover.add_argument("--method", choices=DISCOVER_METHODS, default=DISCOVER_METHODS[0],
+                          help="PRIM boxes (default) or a CART tree (needs the analysis extra)")
+    discover.add_argument("--depth", type=lambda t: _whole(t, 1, "a depth", MAX_DEPTH),
+                          default=DEPTH, help="CART: the tree's depth (default 3)")
+    discover.add_argument("--seed", type=_seed, help="CART: random_state's seed (default: the "
+                          "folder's scenario seed)")  # fmt: skip
     discover.add_argument("--format", choices=("table", "json"), default="table")
-    discover.add_argument("--plot", metavar="PNG", help="also write the trajectory and the box")
+    discover.add_argument("--plot", metavar="PNG", help="also write the figure")
     _common(discover, "--allow-code")
     discover.set_defaults(func=cmd_discover)
     sens = sub.add_parser("sensitivity", help="PAWN sensitivity of a run folder's outcomes to "
@@ -226,7 +234,8 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 def cmd_discover(args: argparse.Namespace) -> int:
     from sim.discover import discover
 
-    print(discover(args.folder, args.where, args.format, args.plot, args.allow_code))
+    print(discover(args.folder, args.where, args.format, args.plot, args.allow_code,
+                   args.method, args.seed, args.depth))  # fmt: skip
     if args.plot:
         print(f"figure: {args.plot}")
     return EXIT_OK
