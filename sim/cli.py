@@ -194,10 +194,18 @@ def _analysis_parsers(sub) -> None:
         metavar="CONDITION",
         help="e.g. \"first_approacher == 'CN'\" (runs.csv or points.csv columns)",
     )
-    discover.add_argument("--method", choices=DISCOVER_METHODS, default=DISCOVER_METHODS[0],
-                          help="PRIM boxes (default) or a CART tree (needs the analysis extra)")
-    discover.add_argument("--depth", type=lambda t: _whole(t, 1, "a depth", MAX_DEPTH),
-                          default=DEPTH, help="CART: the tree's depth (default 3)")
+    discover.add_argument(
+        "--method",
+        choices=DISCOVER_METHODS,
+        default=DISCOVER_METHODS[0],
+        help="PRIM boxes (default) or a CART tree (needs the analysis extra)",
+    )
+    discover.add_argument(
+        "--depth",
+        type=lambda t: _whole(t, 1, "a depth", MAX_DEPTH),
+        default=DEPTH,
+        help="CART: the tree's depth (default 3)",
+    )
     discover.add_argument("--seed", type=_seed, help="CART: random_state's seed (default: the "
                           "folder's scenario seed)")  # fmt: skip
     discover.add_argument("--format", choices=("table", "json"), default="table")

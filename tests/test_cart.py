@@ -78,7 +78,8 @@ def test_cart_on_a_sweep_folder(small_path, tmp_path, capsys):
     out = tmp_path / "s"
     assert main(["sweep", str(small_path), "--out", str(out), "--quiet", "--workers", "1",
                  "--set", "horizon=12", "--method", "lhs", "--points", "40",
-                 "--runs-per-point", "20", "--param", "countries.A.face_cost=0:0.6"]) == 0  # fmt: skip
+                 "--runs-per-point", "20",
+                 "--param", "countries.A.face_cost=0:0.6"]) == 0  # fmt: skip
     capsys.readouterr()
     assert main(["discover", str(out), "--where", "p_first_A > 0.5", "--method", "cart"]) == 0
     assert "countries.A.face_cost" in capsys.readouterr().out
