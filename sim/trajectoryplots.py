@@ -21,7 +21,8 @@ LOW, MEDIAN, HIGH = C.TRAJECTORY_TARIFF  # the band's edges and the median
 
 
 def _series(results) -> tuple | None:
-    """(points table, {point: rows}, dates, pairs) of a sweep with trajectories, else None."""
+    """(points table, {point: rows}, {point: dates}, pairs) of a sweep with trajectories, else
+    None. Each point has its own dates: a swept horizon gives points of different lengths."""
     from sim.sweepplots import _ok  # sweepplots lists this module's figures
 
     table, points = results.tables.get("trajectories"), _ok(results)
@@ -32,8 +33,8 @@ def _series(results) -> tuple | None:
     number = np.asarray(table[C.POINT.name()])
     rows = {int(p): table[number == p] for p in np.unique(number)}
     points = points[np.isin(points[C.POINT.name()], list(rows))]
-    first = next(iter(rows.values()))
-    dates = np.array([dt.date.fromisoformat(d) for d in first[C.DATE.name()].astype(str)])
+    dates = {p: np.array([dt.date.fromisoformat(d) for d in r[C.DATE.name()].astype(str)])
+             for p, r in rows.items()}  # fmt: skip
     return points, rows, dates, pairs
 
 
@@ -78,12 +79,12 @@ def trajectory_lines(plt, results, chosen=None):
     value = dict(zip(points[C.POINT.name()].tolist(), np.asarray(points[key], float), strict=True))
     fig, axes = _grid(plt, len(pairs), f"Median tariff of each of {len(rows)} points, week by "
                       f"week, coloured by {key}", width=5.2, height=3.6)  # fmt: skip
-    x = date2num(dates)
+    x = {p: date2num(d) for p, d in dates.items()}
     lo, hi = min(value.values()), max(value.values())
     norm = plt.Normalize(lo, hi if hi > lo else lo + 1)
     for ax, (a, b) in zip(axes, pairs, strict=True):
         name = MEDIAN.name(i=a, j=b)
-        lines = [np.column_stack([x, r[name]]) for r in rows.values()]
+        lines = [np.column_stack([x[p], r[name]]) for p, r in rows.items()]
         collection = LineCollection(lines, cmap="viridis", norm=norm, linewidths=0.8, alpha=0.8)
         collection.set_array(np.array([value[p] for p in rows]))
         ax.add_collection(collection)
@@ -135,9 +136,10 @@ def trajectory_fans(plt, results, chosen=None):
         row, data = points[by_point[p]], rows[p]
         for k, (a, b) in enumerate(pairs):
             colour = f"C{k % 10}"
-            ax.fill_between(dates, data[LOW.name(i=a, j=b)], data[HIGH.name(i=a, j=b)],
+            ax.fill_between(dates[p], data[LOW.name(i=a, j=b)], data[HIGH.name(i=a, j=b)],
                             color=colour, alpha=0.2)  # fmt: skip
-            ax.plot(dates, data[MEDIAN.name(i=a, j=b)], color=colour, lw=1.6, label=f"{a} on {b}")
+            ax.plot(dates[p], data[MEDIAN.name(i=a, j=b)], color=colour, lw=1.6,
+                    label=f"{a} on {b}")  # fmt: skip
         values = ", ".join(f"{key.split('.', 1)[-1]}={float(row[key]):.3g}"
                            for key in results.params)  # fmt: skip
         ax.set_title(f"point {p}: {label}, {outcome} {float(row[outcome]):.3g}\n{values}",

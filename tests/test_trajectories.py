@@ -153,3 +153,14 @@ def test_fans_span_the_lowest_to_the_highest_point():
     picks = chosen_points(points, "x", most=4)
     assert picks[0] == (3, "lowest") and picks[-1] == (2, "highest") and len(picks) == 4
     assert chosen_points(points[:2], "x") == [(1, "lowest"), (0, "highest")]
+
+
+def test_a_swept_horizon_gives_points_of_different_lengths_that_still_plot(small_path, tmp_path):
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "s"
+    assert sweep_cli(small_path, out, "--method", "grid", "--param", "horizon=[8, 12]",
+                     "--runs-per-point", "20", "--trajectories") == 0  # fmt: skip
+    table = load(out, pandas=False).trajectories
+    assert [int((table["point"] == p).sum()) for p in (0, 1)] == [8, 12]
+    assert main(["plot", str(out)]) == 0
+    assert (out / "plots" / "fans.png").is_file()
