@@ -179,8 +179,8 @@ def is_complete(folder: Path, s: Settings) -> bool:
 def tasks_for(base: str, s: Settings, values: np.ndarray, todo: list[int], block_size: int,
               failed: Callable[[int, str], None], order: deque, allow_code: bool = False,
               trajectories: bool = False) -> Iterator:  # fmt: skip
-    """(scenario, block, trajectories, no events) for every block of every point to run, point
-    by point.
+    """(scenario, block, detail[, events]) for every block of every point to run, point by
+    point.
 
     A point whose values make the scenario invalid is reported to ``failed`` and skipped;
     the point of every task yielded is appended to ``order``.
@@ -194,7 +194,8 @@ def tasks_for(base: str, s: Settings, values: np.ndarray, todo: list[int], block
             continue
         for b in range(block_count(scenario.runs, scenario.block_size)):
             order.append(p)
-            yield scenario, b, trajectories, False
+            # trajectories without the events: the sweep keeps only the tariffs
+            yield (scenario, b, True, False) if trajectories else (scenario, b, False)
 
 
 def run(folder: Path, *, workers=None, executor=None, runs_detail=False, allow_code=False,
