@@ -164,3 +164,21 @@ def test_a_swept_horizon_gives_points_of_different_lengths_that_still_plot(small
     assert [int((table["point"] == p).sum()) for p in (0, 1)] == [8, 12]
     assert main(["plot", str(out)]) == 0
     assert (out / "plots" / "fans.png").is_file()
+
+
+def test_percentiles_are_taken_once_per_point_over_its_own_runs(small_path, tmp_path,
+                                                                 monkeypatch):  # fmt: skip
+    """Memory is bounded by a point's runs: each point's blocks are gathered, summarised and
+    dropped before the next point's."""
+    from sim import trajectories
+
+    real, held = trajectories.percentiles, []
+
+    def counting(tariffs):
+        held.append(sum(t.shape[1] for t in tariffs))
+        return real(tariffs)
+
+    monkeypatch.setattr(trajectories, "percentiles", counting)
+    assert sweep_cli(small_path, tmp_path / "s", "--method", "grid", "--runs-per-point", "150",
+                     "--param", f"{FLOOR}=[0, 30, 90]", "--trajectories") == 0  # fmt: skip
+    assert held == [150, 150, 150]  # three 64-run blocks each, never more than one point
