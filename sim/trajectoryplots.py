@@ -3,9 +3,10 @@ points.
 
 ``trajectories.png``: every point's weekly median tariff as a thin line, one panel per ordered
 pair, coloured by the swept key whose rank correlation with the ranking outcome is strongest.
-``fans.png``: fan charts (median and 10-90% band, every pair) of at most :data:`MAX_FANS`
-points: the lowest, the highest and evenly spaced ranks between them of the ranking outcome
-(the first ``--outcome``, else the first pair's mean final tariff).
+``fans.png``: fan charts (median and 10-90% band) of at most :data:`MAX_FANS` points (every
+pair in one panel), or for more than two countries :data:`SPLIT_FANS` points (a panel per pair
+and point): the lowest, the highest and evenly spaced ranks between them of the ranking
+outcome (the first ``--outcome``, else the first pair's mean final tariff).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 from sim import columns as C
 
 MAX_FANS = 6
+SPLIT_FANS = 3  # points drawn when each pair gets its own panels (more than two countries)
 LOW, MEDIAN, HIGH = C.TRAJECTORY_TARIFF  # the band's edges and the median
 
 
@@ -80,6 +82,7 @@ def trajectory_lines(plt, results, chosen=None):
     fig, axes = _grid(plt, len(pairs), f"Median tariff of each of {len(rows)} points, week by "
                       f"week, coloured by {key}", width=5.2, height=3.6)  # fmt: skip
     x = {p: date2num(d) for p, d in dates.items()}
+    top = max(float(np.nanmax(r[MEDIAN.name(i=a, j=b)])) for r in rows.values() for a, b in pairs)
     lo, hi = min(value.values()), max(value.values())
     norm = plt.Normalize(lo, hi if hi > lo else lo + 1)
     for ax, (a, b) in zip(axes, pairs, strict=True):
@@ -89,7 +92,7 @@ def trajectory_lines(plt, results, chosen=None):
         collection.set_array(np.array([value[p] for p in rows]))
         ax.add_collection(collection)
         ax.autoscale()
-        ax.set_ylim(bottom=0)
+        ax.set_ylim(0, 1.05 * top if top > 0 else 1.0)  # one scale for every pair
         ax.xaxis_date()
         ax.tick_params(axis="x", labelrotation=30, labelsize="small")
         ax.set_title(f"Tariff levied by {a} on goods from {b}", fontsize="medium")
@@ -117,7 +120,9 @@ def chosen_points(points, outcome: str, most: int = MAX_FANS) -> list[tuple[int,
 
 
 def trajectory_fans(plt, results, chosen=None):
-    """Fan charts of a few points chosen along the ranking outcome."""
+    """Fan charts of a few points chosen along the ranking outcome: every pair in one panel
+    per point for two countries; with more, one panel per pair and point (a row per pair, a
+    column per point), since overlapping fans of many pairs hide each other."""
     parts = _series(results)
     if parts is None:
         return None
@@ -125,27 +130,33 @@ def trajectory_fans(plt, results, chosen=None):
 
     points, rows, dates, pairs = parts
     outcome = ranking_outcome(results, chosen)
-    picks = chosen_points(points, outcome)
+    apart = len(pairs) > 2
+    picks = chosen_points(points, outcome, SPLIT_FANS if apart else MAX_FANS)
     if not picks:
         return None
+    panels = ([(p, label, [pair]) for pair in pairs for p, label in picks] if apart
+              else [(p, label, pairs) for p, label in picks])  # fmt: skip
     by_point = {int(p): k for k, p in enumerate(points[C.POINT.name()])}
-    fig, axes = _grid(plt, len(picks), f"Tariff fans (median, 10-90% of runs) of {len(picks)} of "
-                      f"{len(rows)} points, by {outcome}", width=4.6, height=3.4)  # fmt: skip
+    fig, axes = _grid(plt, len(panels), f"Tariff fans (median, 10-90% of runs) of {len(picks)} "
+                      f"of {len(rows)} points, by {outcome}", width=4.6,
+                      height=2.8 if apart else 3.4)  # fmt: skip
     top = max(float(np.nanmax(r[HIGH.name(i=a, j=b)])) for r in rows.values() for a, b in pairs)
-    for ax, (p, label) in zip(axes, picks, strict=True):
+    for ax, (p, label, drawn) in zip(axes, panels, strict=True):
         row, data = points[by_point[p]], rows[p]
-        for k, (a, b) in enumerate(pairs):
-            colour = f"C{k % 10}"
+        for a, b in drawn:
+            colour = f"C{pairs.index((a, b)) % 10}"
             ax.fill_between(dates[p], data[LOW.name(i=a, j=b)], data[HIGH.name(i=a, j=b)],
                             color=colour, alpha=0.2)  # fmt: skip
             ax.plot(dates[p], data[MEDIAN.name(i=a, j=b)], color=colour, lw=1.6,
                     label=f"{a} on {b}")  # fmt: skip
         values = ", ".join(f"{key.split('.', 1)[-1]}={float(row[key]):.3g}"
                            for key in results.params)  # fmt: skip
-        ax.set_title(f"point {p}: {label}, {outcome} {float(row[outcome]):.3g}\n{values}",
+        head = f"{drawn[0][0]} on {drawn[0][1]}, " if apart else ""
+        ax.set_title(f"{head}point {p}: {label}, {outcome} {float(row[outcome]):.3g}\n{values}",
                      fontsize="small")  # fmt: skip
         ax.set_ylim(0, 1.05 * top if top > 0 else 1.0)
         ax.tick_params(axis="x", labelrotation=30, labelsize="x-small")
         ax.set_ylabel("tariff (%)", fontsize="small")
-    axes[0].legend(fontsize="x-small", loc="upper right")
+    if not apart:
+        axes[0].legend(fontsize="x-small", loc="upper right")
     return fig

@@ -182,3 +182,23 @@ def test_percentiles_are_taken_once_per_point_over_its_own_runs(small_path, tmp_
     assert sweep_cli(small_path, tmp_path / "s", "--method", "grid", "--runs-per-point", "150",
                      "--param", f"{FLOOR}=[0, 30, 90]", "--trajectories") == 0  # fmt: skip
     assert held == [150, 150, 150]  # three 64-run blocks each, never more than one point
+
+
+def test_three_countries_get_a_panel_per_pair_and_point(tmp_path):
+    pytest.importorskip("matplotlib")
+    from conftest import SCENARIOS
+
+    from sim.plots import pyplot
+    from sim.trajectoryplots import SPLIT_FANS, trajectory_fans
+
+    out = tmp_path / "s"
+    assert main(["sweep", str(SCENARIOS / "three_countries.yaml"), "--out", str(out), "--quiet",
+                 "--workers", "1", "--set", "horizon=8", "--method", "lhs", "--points", "5",
+                 "--runs-per-point", "10", "--param", "countries.A.face_cost=0:0.6",
+                 "--trajectories"]) == 0  # fmt: skip
+    plt = pyplot()
+    fig = trajectory_fans(plt, load(out, pandas=False))
+    titles = [ax.get_title() for ax in fig.axes if ax.get_visible()]
+    plt.close(fig)
+    assert len(titles) == 6 * SPLIT_FANS  # six ordered pairs, a row each
+    assert titles[0].startswith("A on B, point") and titles[SPLIT_FANS].startswith("A on C")
