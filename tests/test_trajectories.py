@@ -193,7 +193,7 @@ def test_three_countries_get_a_panel_per_pair_and_point(tmp_path):
 
     out = tmp_path / "s"
     assert main(["sweep", str(SCENARIOS / "three_countries.yaml"), "--out", str(out), "--quiet",
-                 "--workers", "1", "--set", "horizon=8", "--method", "lhs", "--points", "5",
+                 "--workers", "1", "--set", "horizon=24", "--method", "lhs", "--points", "5",
                  "--runs-per-point", "10", "--param", "countries.A.face_cost=0:0.6",
                  "--trajectories"]) == 0  # fmt: skip
     plt = pyplot()
