@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # imported when needed, so importing sim stays light
     from matplotlib.figure import Figure
 
 __all__ = [
+    "CalibrationResults",
     "OutputError",
     "Results",
     "ScenarioError",
@@ -199,8 +200,9 @@ def run(scenario: Scenario | str | Path | Mapping, runs: int | None = None,
 
 
 def load(folder: str | Path, allow_code: bool = False) -> Results:
-    """A result folder written by ``tradewar run``/``sweep`` (or :meth:`Results.save`), read
-    back and validated: a :class:`Results` (``headline()``, ``plot()``, ``save()`` work).
+    """A result folder written by ``tradewar run``/``sweep``/``calibrate`` (or
+    :meth:`Results.save`), read back and validated: a :class:`Results` (``headline()``,
+    ``plot()``, ``save()`` work), a :class:`SweepResults` or a :class:`CalibrationResults`.
 
     Raises:
         OutputError: not a result folder, or a file in it is not what tradewar writes.
@@ -211,8 +213,27 @@ def load(folder: str | Path, allow_code: bool = False) -> Results:
         (True, 50)
     """
     loaded = _load_folder(folder, pandas=True, allow_code=allow_code)
-    kind = SweepResults if loaded.kind == "sweep" else Results
-    return kind(loaded, {}, "", True)
+    kind = {"sweep": SweepResults, "calibrate": CalibrationResults}.get(loaded.kind, Results)
+    text = ""
+    if loaded.kind == "calibrate" and (loaded.folder / "report.txt").is_file():
+        text = (loaded.folder / "report.txt").read_text(encoding="utf-8")
+    return kind(loaded, {}, text, True)
+
+
+class CalibrationResults(Results):
+    """A ``tradewar calibrate`` folder: ``posterior`` (the last population: one row per
+    particle, the calibrated keys, ``weight`` and ``distance``), ``generations`` and ``fit``
+    (each target against the simulated value at the posterior); ``text`` is the printed
+    report and ``params`` the calibrated keys."""
+
+    def identification(self) -> pandas.DataFrame:
+        """Per calibrated key: posterior median and 95% interval, the prior's 95% interval,
+        their width ratio and what it says (pinned down, narrowed, not identified)."""
+        import pandas
+
+        from sim.calibration_out import IDENTIFICATION, folder_identification
+
+        return pandas.DataFrame(folder_identification(self), columns=list(IDENTIFICATION))
 
 
 # --------------------------------------------------------------------------- sweeps

@@ -74,18 +74,27 @@ class TradeWarModel(mesa.Model):
         scenario: a validated :class:`~sim.scenario.Scenario`.
         replicates: R, the number of runs simulated together.
         seed: a ``SeedSequence`` (the runner passes one per block) or an int.
+        tile: P, for P parameter points packed in one block (calibration): every random
+            stream is drawn for ``replicates // P`` rows and repeated P times, so replicate r
+            of each point sees the random numbers it would see simulated alone.
+        fixed: per-replicate values, dotted key -> ``(replicates,)`` array, for keys that
+            differ between the packed points (they must be numbers in ``scenario``).
     """
 
-    def __init__(self, scenario: Scenario, replicates: int = 1, seed=0) -> None:
+    def __init__(self, scenario: Scenario, replicates: int = 1, seed=0, *, tile: int = 1,
+                 fixed=None) -> None:  # fmt: skip
         ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
         # Mesa gets its own stream: its seeding consumes draws differently across versions.
         super().__init__(rng=stream_seed(ss, "mesa"))
         # Not ``self.scenario``: Mesa 3.5 reserves that name for its own Scenario objects.
         self.trade_scenario = scenario
-        self.R, self.N = replicates, len(scenario.countries)
+        if tile < 1 or replicates % tile:
+            raise ValueError(f"tile {tile} does not divide {replicates} replicates")
+        self.R, self.N, self.tile = replicates, len(scenario.countries), tile
         self.week = 0
         self.streams = Streams(ss)
-        realised, self.draws = realise(scenario, replicates, child_seed(ss, 0))
+        realised, self.draws = realise(scenario, replicates, child_seed(ss, 0), tile=tile,
+                                      fixed=fixed)  # fmt: skip
         self.countries = [
             CountryAgent(self, i, c, replicates) for i, c in enumerate(realised.countries)
         ]
@@ -182,10 +191,12 @@ class TradeWarModel(mesa.Model):
     def draw(self) -> dict[str, np.ndarray]:
         """The week's random numbers by stream name, every week in the same shapes whatever
         the state, so paired runs share them (docs/model.md §4.8)."""
-        s, pairs = self.streams, (self.R, self.N, self.N)
-        u = {name: s[name].random(pairs) for name in PAIR_DRAWS}
-        u["market"] = s["market"].standard_normal((self.R, self.N))
-        u["events"] = s["events"].random((self.R, len(self.random_events)))
+        s, rows = self.streams, self.R // self.tile
+        u = {name: s[name].random((rows, self.N, self.N)) for name in PAIR_DRAWS}
+        u["market"] = s["market"].standard_normal((rows, self.N))
+        u["events"] = s["events"].random((rows, len(self.random_events)))
+        if self.tile > 1:
+            u = {k: np.tile(v, (self.tile,) + (1,) * (v.ndim - 1)) for k, v in u.items()}
         return u
 
     def step(self) -> None:

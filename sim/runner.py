@@ -115,39 +115,40 @@ def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 
 
-Task = tuple[Scenario, int, bool] | tuple[Scenario, int, bool, bool]  # ..., detail[, events]
+# the default task (a block): scenario, block, detail[, events (default True)]
+Task = tuple[Scenario, int, bool] | tuple[Scenario, int, bool, bool]
 
 
 def run_tasks(
-    tasks: Iterable[Task], workers: int | None = None, executor: Executor | None = None
-) -> Iterator[BlockResult]:
-    """Yield each task's block result in task order.
+    tasks: Iterable[tuple], workers: int | None = None, executor: Executor | None = None,
+    fn: Callable | None = None,
+) -> Iterator:  # fmt: skip
+    """Yield each task's result in task order: ``fn(*task)``, by default a block's result.
 
     Tasks run in-process when there is one worker and no executor; otherwise on ``executor``
     (a Dask client's executor, say) or a local process pool of ``workers``. At most two tasks
-    per worker are in flight, so memory stays bounded however many runs there are.
+    per worker are in flight, so memory stays bounded however many runs there are. ``fn`` must
+    be a module-level function (it is sent to the workers by name).
     """
+    call = _guarded if fn is None else fn
     workers = workers or default_workers()
     if executor is None and workers <= 1:
         for task in tasks:
-            yield _guarded(*task)
+            yield call(*task)
         return
     own = executor is None
     if own:
-        executor = ProcessPoolExecutor(
-            workers, mp_context=multiprocessing.get_context("spawn"),
-            initializer=interrupts.worker_init,
-        )  # fmt: skip
+        executor = local_pool(workers)
     pending: deque = deque()
     finished = False
     try:
         todo = iter(tasks)
-        pending.extend(executor.submit(_guarded, *task) for task in islice(todo, 2 * workers))
+        pending.extend(executor.submit(call, *task) for task in islice(todo, 2 * workers))
         while pending:
             result = pending.popleft().result()
             following = next(todo, None)
             if following is not None:
-                pending.append(executor.submit(_guarded, *following))
+                pending.append(executor.submit(call, *following))
             yield result
         finished = True
     finally:
@@ -161,6 +162,32 @@ def run_tasks(
                 else:
                     for future in pending:
                         future.cancel()
+
+
+def local_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of ``workers`` fresh processes that ignore Ctrl-C (the parent handles it)."""
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=interrupts.worker_init)  # fmt: skip
+
+
+@contextlib.contextmanager
+def shared_pool(workers: int | None = None, executor: Executor | None = None):
+    """The executor for several :func:`run_tasks` calls in a row (a calibration's
+    generations): ``executor`` if given, None for one worker, else one local pool for them
+    all, so each call does not start processes again. On an error or an interrupt the pool's
+    processes are ended at once, as :func:`run_tasks` does with its own."""
+    workers = workers or default_workers()
+    if executor is not None or workers <= 1:
+        yield executor
+        return
+    pool = local_pool(workers)
+    try:
+        yield pool
+    except BaseException:
+        with interrupts.shielded():
+            abandon(pool)
+        raise
+    pool.shutdown(wait=True)
 
 
 def abandon(executor: ProcessPoolExecutor, bound: float = 10.0) -> None:
