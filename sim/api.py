@@ -241,13 +241,15 @@ class CalibrationResults(Results):
 
 class SweepResults(Results):
     """A sweep's tables: ``points`` (one row per design point, outcomes with 95% intervals),
-    ``sensitivity`` (Sobol' indices, for ``method="sobol"``), ``runs`` with ``runs_detail``."""
+    ``sensitivity`` (Sobol' indices, for ``method="sobol"``), ``runs`` with ``runs_detail``,
+    ``trajectories`` (weekly tariff percentiles per point) with ``trajectories``."""
 
 
 def run_sweep(scenario: Scenario | str | Path | Mapping, parameters: Mapping[str, object],
           method: str | None = None, points: int | None = None,
           runs_per_point: int | None = None, seed: int | None = None, workers: int | None = 1,
-          out: str | Path | None = None, runs_detail: bool = False) -> SweepResults:  # fmt: skip
+          out: str | Path | None = None, runs_detail: bool = False,
+          trajectories: bool = False) -> SweepResults:  # fmt: skip
     """Run a parameter sweep as ``tradewar sweep`` does.
 
     (Not ``sim.sweep``: that name is the module that runs sweeps.)
@@ -261,6 +263,7 @@ def run_sweep(scenario: Scenario | str | Path | Mapping, parameters: Mapping[str
         workers: processes (1 runs in this process).
         out: a new or empty folder for the sweep's files; None writes nothing.
         runs_detail: also keep every run's outcomes (``runs``).
+        trajectories: also keep each point's weekly tariff percentiles (``trajectories``).
 
     Example:
         >>> sw = run_sweep("scenarios/us_china_2025.yaml",
@@ -283,11 +286,13 @@ def run_sweep(scenario: Scenario | str | Path | Mapping, parameters: Mapping[str
 
     def into(folder: Path) -> SweepResults:
         (folder / "scenario.yaml").write_text(base, encoding="utf-8")
-        write_json_atomic(folder / "sweep.json", {**settings.to_json(), "runs_detail": runs_detail})
+        flags = {"runs_detail": runs_detail, **({"trajectories": True} if trajectories else {})}
+        write_json_atomic(folder / "sweep.json", {**settings.to_json(), **flags})
         manifest = manifest_base(scenario, workers, "sim.sweep()", "sweep")
         manifest.update(sweep=settings.to_json(), runs=settings.size() * settings.runs_per_point)
         with recorded(folder, manifest):
-            report = sweeping.run(folder, workers=workers, runs_detail=runs_detail)
+            report = sweeping.run(folder, workers=workers, runs_detail=runs_detail,
+                                  trajectories=trajectories)  # fmt: skip
             manifest.update(points=report.points, failures=len(report.failures))
         loaded = _load_folder(folder, pandas=True)
         return SweepResults(loaded, _files(folder), report.ranking, out is not None)
