@@ -6,8 +6,9 @@ The Python API (docs/api.md) is importable from here: ``sim.run``, ``sim.load_sc
 
 __version__ = "0.1.0"
 
-API = ("OutputError", "Results", "ScenarioError", "SweepResults", "TradeWarModel", "batch_run",
-       "load", "load_scenario", "run", "run_sweep", "state", "weekly_table")  # fmt: skip
+API = ("CalibrationResults", "OutputError", "Results", "ScenarioError", "SweepResults",
+       "TradeWarModel", "batch_run", "load", "load_scenario", "run", "run_sweep", "state",
+       "weekly_table")  # fmt: skip
 
 
 def __getattr__(name: str):

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+DEGENERATE = 1e-8  # a kernel covariance this ill-conditioned gets a small ridge
 MAX_REDRAWS = 1000  # rounds of redrawing proposals that fell outside the prior's support
 ALPHA = 0.5  # each generation's tolerance: this quantile of the previous population's distances
 MIN_ACCEPTED = 2  # a generation accepts at least this many proposals (the closest)
@@ -79,8 +80,14 @@ def ess(weights: np.ndarray) -> float:
 
 def kernel_cov(theta: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Twice the weighted covariance of the population (Beaumont et al. 2009), ``(d, d)``."""
-    cov = np.atleast_2d(np.cov(theta, rowvar=False, aweights=weights, ddof=0))
-    return 2.0 * cov + 1e-12 * np.eye(len(cov))
+    cov = 2.0 * np.atleast_2d(np.cov(theta, rowvar=False, aweights=weights, ddof=0))
+    cov += 1e-12 * np.eye(len(cov))
+    eig = np.linalg.eigvalsh(cov)
+    if eig.min() <= DEGENERATE * eig.max():
+        # Fewer distinct particles than keys (or keys that moved together): the covariance
+        # is singular, and the kernel must still have density in every direction.
+        cov += np.diag(1e-6 * np.diag(cov) + 1e-9 * np.diag(cov).max())
+    return cov
 
 
 def propose(prior: Prior, theta: np.ndarray, weights: np.ndarray, n: int,

@@ -15,7 +15,7 @@ from scipy.special import expit
 from sim import policies, pressure
 from sim.policies import TariffView
 from sim.pressure import BIG
-from sim.small import count, largest, total
+from sim.small import largest, total
 
 
 class CountryAgent(mesa.Agent):
@@ -46,9 +46,9 @@ class CountryAgent(mesa.Agent):
         self.policy_params = {k: np.reshape(v, (-1, 1)) if np.ndim(v) else v
                               for k, v in country.policy.params.items()}  # fmt: skip
         self.channel_names = list(country.channels)
-        # (R, C) per channel option: face share paid, leakiness, signal strength
+        # (C, R), a row per channel option: face share paid, leakiness, signal strength
         self.channel = {
-            key: np.stack([per_run(getattr(c, key)) for c in country.channels.values()], 1)
+            key: np.stack([per_run(getattr(c, key)) for c in country.channels.values()])
             for key in ("face", "leak", "signal")
         }
         self.pressure = np.zeros(shape)
@@ -67,8 +67,8 @@ class CountryAgent(mesa.Agent):
         # contribution is bounded, so decisions stay defined and outputs finite.
         with np.errstate(over="ignore", invalid="ignore"):
             self.contributions = {
-                name: np.clip(np.nan_to_num(ch.weight * pressure.evaluate(
-                    ch.form, observation[ch.input][:, i], ch.params), nan=0.0), -BIG, BIG)
+                name: _bounded(ch.weight * pressure.evaluate(
+                    ch.form, observation[ch.input][:, i], ch.params))
                 for name, ch in self.spec.pressures.items()
             }  # fmt: skip
         total = sum(self.contributions.values(), np.zeros_like(self.pressure))
@@ -94,7 +94,7 @@ class CountryAgent(mesa.Agent):
         cap = np.asarray(self.spec.cap, dtype=float)
         return np.clip(tariff, np.reshape(floor, (-1, 1)), np.reshape(cap, (-1, 1)))
 
-    def choose_channels(self, partner_leak: np.ndarray, u: np.ndarray) -> np.ndarray:
+    def choose_channels(self, partner_leak: np.ndarray, u: np.ndarray, runs=None) -> np.ndarray:
         """Whether and how to ask each partner for talks: a channel index, or -1 for not now.
 
         Each channel's value is anxiety over resolve, plus its signal, minus the face it is
@@ -105,30 +105,47 @@ class CountryAgent(mesa.Agent):
         into probabilities. With a single public channel this is
         ``P(ask) = expit((A - resolve - face_cost) / noise)``.
 
-        Args:
-            partner_leak: ``(R, N)`` each partner's propensity to leak.
-            u: ``(R, N)`` uniform draws, one per partner.
-        """
-        ch = self.channel
-        face, leak = ch["face"][:, None, :], ch["leak"][:, None, :]
-        expected_face = face + leak * partner_leak[:, :, None] * (1.0 - face)  # (R, N, C)
-        value = (self.anxiety - self.resolve)[:, None, None] + ch["signal"][:, None, :]
-        value = value - self.face_cost[:, None, None] * expected_face
-        z = value / self.noise[:, None, None]
-        top = np.maximum(largest(z, 2), 0.0)[:, :, None]
-        weight = np.exp(z - top)
-        p = weight / (np.exp(-top) + total(weight, 2)[:, :, None])
-        picked = count(u[:, :, None] >= np.cumsum(p, axis=2), 2)
-        return np.where(picked < p.shape[2], picked, -1)
+        Computed runs-last, ``(channel, partner, run)``, on C-ordered arrays: every operation
+        then runs along the long run axis, where ``(R, N, C)`` would loop over the two or three
+        channels of each run.
 
-    def face_price(self, share: np.ndarray) -> np.ndarray:
+        Args:
+            partner_leak: ``(N, n)`` each partner's propensity to leak.
+            u: ``(N, n)`` uniform draws, one per partner.
+            runs: the n runs to choose for (indices), or None for all R.
+
+        Returns:
+            ``(N, n)`` the channel index for each partner, or -1.
+        """
+        at = slice(None) if runs is None else runs
+        ch = {k: v[:, None, at] for k, v in self.channel.items()}  # (C, 1, n)
+        face, leak = ch["face"], ch["leak"]
+        expected_face = face + leak * partner_leak * (1.0 - face)  # (C, N, n)
+        value = (self.anxiety[at] - self.resolve[at]) + ch["signal"]
+        value = value - self.face_cost[at] * expected_face
+        z = value / self.noise[at]
+        top = np.maximum(largest(z, 0), 0.0)
+        weight = np.exp(z - top)
+        p = weight / (np.exp(-top) + total(weight, 0))
+        # count(u >= cumsum(p)) over channels, the running sum added in cumsum's order
+        running = p[0]
+        picked = (u >= running).astype(np.int64)
+        for c in range(1, len(p)):
+            running = running + p[c]
+            picked += u >= running
+        return np.where(picked < len(p), picked, -1)
+
+    # The decisions below take ``(R, N)`` arrays, or ``(n, N)`` ones about the n runs ``runs``
+    # only (indices; the model answers approaches only in the runs that have one).
+
+    def face_price(self, share: np.ndarray, runs=None) -> np.ndarray:
         """The anxiety a side feels on showing ``share`` of its face to each partner, ``(R, N)``.
 
         ``face_cost x share``: asking first is costly in face (Fearon 1994: audience costs).
         """
-        return self.face_cost[:, None] * share
+        return _column(self.face_cost, runs) * share
 
-    def answers(self, face_gain, signal, cut_by_asker, calm_weeks, u) -> tuple:
+    def answers(self, face_gain, signal, cut_by_asker, calm_weeks, u, runs=None) -> tuple:
         """This country's answer to an approach from each partner: ``(accepted, conditions
         met)``, each a boolean ``(R, N)``.
 
@@ -142,25 +159,25 @@ class CountryAgent(mesa.Agent):
             calm_weeks: ``(R, N)`` weeks since each asker last raised a tariff.
             u: ``(R, N)`` uniform draws, one per partner.
         """
-        met = self.conditions_met(cut_by_asker, calm_weeks)
-        return met & (u < self.acceptance_probability(face_gain, signal)), met
+        met = self.conditions_met(cut_by_asker, calm_weeks, runs)
+        return met & (u < self.acceptance_probability(face_gain, signal, runs)), met
 
-    def leaks(self, channel_leak: np.ndarray, u: np.ndarray) -> np.ndarray:
+    def leaks(self, channel_leak: np.ndarray, u: np.ndarray, runs=None) -> np.ndarray:
         """Whether this country publicises each partner's approach, ``(R, N)``.
 
         An approach leaks with probability ``channel leak x leak_propensity``: a back channel
         leaks only as far as its own leakiness and the receiver's taste for publicity allow.
         """
-        return u < channel_leak * self.leak_propensity[:, None]
+        return u < channel_leak * _column(self.leak_propensity, runs)
 
-    def denies(self, u: np.ndarray) -> np.ndarray:
+    def denies(self, u: np.ndarray, runs=None) -> np.ndarray:
         """Whether this country denies a leaked approach to each partner, ``(R, N)``."""
-        return u < self.denial[:, None]
+        return u < _column(self.denial, runs)
 
-    def renews(self, anxiety_at_deal: np.ndarray, u: np.ndarray) -> np.ndarray:
+    def renews(self, anxiety_at_deal: np.ndarray, u: np.ndarray, runs=None) -> np.ndarray:
         """Whether this country wants to renew an expiring truce with each partner, ``(R, N)``;
         ``u`` is one uniform draw per partner (:meth:`renewal_probability`)."""
-        return u < self.renewal_probability(anxiety_at_deal)
+        return u < self.renewal_probability(anxiety_at_deal, runs)
 
     def at_table(self) -> tuple[np.ndarray, np.ndarray]:
         """What this side brings to a deal: its anxiety (impatience) and its resolve, ``(R,)``."""
@@ -170,27 +187,43 @@ class CountryAgent(mesa.Agent):
         """Move resolve by ``delta`` (R,), never below zero (an exogenous event)."""
         self.resolve = np.maximum(self.resolve + delta, 0.0)
 
-    def acceptance_probability(self, face_gain: np.ndarray, signal: np.ndarray) -> np.ndarray:
+    def acceptance_probability(self, face_gain: np.ndarray, signal: np.ndarray,
+                               runs=None) -> np.ndarray:  # fmt: skip
         """P(accept) an approach from each partner, ``(R, N)``.
 
         Being asked is a gain in face equal to what the asker visibly paid, and a louder
         approach (several channels at once) adds its signal, so both ease acceptance.
         """
-        margin = self.anxiety[:, None] + face_gain + signal - self.resolve[:, None]
-        return expit(margin / self.noise[:, None])
+        margin = _column(self.anxiety, runs) + face_gain + signal - _column(self.resolve, runs)
+        return expit(margin / _column(self.noise, runs))
 
-    def conditions_met(self, cut_by_asker: np.ndarray, calm_weeks: np.ndarray) -> np.ndarray:
+    def conditions_met(self, cut_by_asker: np.ndarray, calm_weeks: np.ndarray,
+                       runs=None) -> np.ndarray:  # fmt: skip
         """Whether each partner has met this country's reciprocity conditions, ``(R, N)``.
 
         China asked for talks that are "fair, respectful and reciprocal": a gesture first.
         """
-        return (cut_by_asker >= self.min_cut[:, None]) & (calm_weeks >= self.calm_weeks[:, None])
+        return (cut_by_asker >= _column(self.min_cut, runs)) & (
+            calm_weeks >= _column(self.calm_weeks, runs)
+        )
 
-    def renewal_probability(self, anxiety_at_deal: np.ndarray) -> np.ndarray:
+    def renewal_probability(self, anxiety_at_deal: np.ndarray, runs=None) -> np.ndarray:
         """P(renew) an expiring truce with each partner, ``(R, N)``.
 
         The pressure a side would face after a snap-back is proxied by its anxiety when the
         deal was struck: the state the truce rescued it from.
         """
-        margin = anxiety_at_deal - self.resolve[:, None]
-        return expit(margin / self.noise[:, None])
+        margin = anxiety_at_deal - _column(self.resolve, runs)
+        return expit(margin / _column(self.noise, runs))
+
+
+def _bounded(x: np.ndarray) -> np.ndarray:
+    """``x`` within [-BIG, BIG], NaN as 0: ``np.clip(np.nan_to_num(x, nan=0.0), -BIG, BIG)``
+    bit for bit (infinities clip to the bounds either way), in three numpy calls."""
+    return np.clip(np.where(np.isnan(x), 0.0, x), -BIG, BIG)
+
+
+def _column(values: np.ndarray, runs) -> np.ndarray:
+    """A per-run ``(R,)`` parameter as a column against partners: ``(R, 1)``, or ``(n, 1)`` for
+    the runs ``runs``."""
+    return (values if runs is None else values[runs])[:, None]

@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # imported when needed, so importing sim stays light
     from matplotlib.figure import Figure
 
 __all__ = [
+    "CalibrationResults",
     "OutputError",
     "Results",
     "ScenarioError",
@@ -199,8 +200,9 @@ def run(scenario: Scenario | str | Path | Mapping, runs: int | None = None,
 
 
 def load(folder: str | Path, allow_code: bool = False) -> Results:
-    """A result folder written by ``tradewar run``/``sweep`` (or :meth:`Results.save`), read
-    back and validated: a :class:`Results` (``headline()``, ``plot()``, ``save()`` work).
+    """A result folder written by ``tradewar run``/``sweep``/``calibrate`` (or
+    :meth:`Results.save`), read back and validated: a :class:`Results` (``headline()``,
+    ``plot()``, ``save()`` work), a :class:`SweepResults` or a :class:`CalibrationResults`.
 
     Raises:
         OutputError: not a result folder, or a file in it is not what tradewar writes.
@@ -211,8 +213,27 @@ def load(folder: str | Path, allow_code: bool = False) -> Results:
         (True, 50)
     """
     loaded = _load_folder(folder, pandas=True, allow_code=allow_code)
-    kind = SweepResults if loaded.kind == "sweep" else Results
-    return kind(loaded, {}, "", True)
+    kind = {"sweep": SweepResults, "calibrate": CalibrationResults}.get(loaded.kind, Results)
+    text = ""
+    if loaded.kind == "calibrate" and (loaded.folder / "report.txt").is_file():
+        text = (loaded.folder / "report.txt").read_text(encoding="utf-8")
+    return kind(loaded, {}, text, True)
+
+
+class CalibrationResults(Results):
+    """A ``tradewar calibrate`` folder: ``posterior`` (the last population: one row per
+    particle, the calibrated keys, ``weight`` and ``distance``), ``generations`` and ``fit``
+    (each target against the simulated value at the posterior); ``text`` is the printed
+    report and ``params`` the calibrated keys."""
+
+    def identification(self) -> pandas.DataFrame:
+        """Per calibrated key: posterior median and 95% interval, the prior's 95% interval,
+        their width ratio and what it says (pinned down, narrowed, not identified)."""
+        import pandas
+
+        from sim.calibration_out import IDENTIFICATION, folder_identification
+
+        return pandas.DataFrame(folder_identification(self), columns=list(IDENTIFICATION))
 
 
 # --------------------------------------------------------------------------- sweeps
@@ -220,13 +241,15 @@ def load(folder: str | Path, allow_code: bool = False) -> Results:
 
 class SweepResults(Results):
     """A sweep's tables: ``points`` (one row per design point, outcomes with 95% intervals),
-    ``sensitivity`` (Sobol' indices, for ``method="sobol"``), ``runs`` with ``runs_detail``."""
+    ``sensitivity`` (Sobol' indices, for ``method="sobol"``), ``runs`` with ``runs_detail``,
+    ``trajectories`` (weekly tariff percentiles per point) with ``trajectories``."""
 
 
 def run_sweep(scenario: Scenario | str | Path | Mapping, parameters: Mapping[str, object],
           method: str | None = None, points: int | None = None,
           runs_per_point: int | None = None, seed: int | None = None, workers: int | None = 1,
-          out: str | Path | None = None, runs_detail: bool = False) -> SweepResults:  # fmt: skip
+          out: str | Path | None = None, runs_detail: bool = False,
+          trajectories: bool = False) -> SweepResults:  # fmt: skip
     """Run a parameter sweep as ``tradewar sweep`` does.
 
     (Not ``sim.sweep``: that name is the module that runs sweeps.)
@@ -240,6 +263,7 @@ def run_sweep(scenario: Scenario | str | Path | Mapping, parameters: Mapping[str
         workers: processes (1 runs in this process).
         out: a new or empty folder for the sweep's files; None writes nothing.
         runs_detail: also keep every run's outcomes (``runs``).
+        trajectories: also keep each point's weekly tariff percentiles (``trajectories``).
 
     Example:
         >>> sw = run_sweep("scenarios/us_china_2025.yaml",
@@ -262,11 +286,13 @@ def run_sweep(scenario: Scenario | str | Path | Mapping, parameters: Mapping[str
 
     def into(folder: Path) -> SweepResults:
         (folder / "scenario.yaml").write_text(base, encoding="utf-8")
-        write_json_atomic(folder / "sweep.json", {**settings.to_json(), "runs_detail": runs_detail})
+        flags = {"runs_detail": runs_detail, **({"trajectories": True} if trajectories else {})}
+        write_json_atomic(folder / "sweep.json", {**settings.to_json(), **flags})
         manifest = manifest_base(scenario, workers, "sim.sweep()", "sweep")
         manifest.update(sweep=settings.to_json(), runs=settings.size() * settings.runs_per_point)
         with recorded(folder, manifest):
-            report = sweeping.run(folder, workers=workers, runs_detail=runs_detail)
+            report = sweeping.run(folder, workers=workers, runs_detail=runs_detail,
+                                  trajectories=trajectories)  # fmt: skip
             manifest.update(points=report.points, failures=len(report.failures))
         loaded = _load_folder(folder, pandas=True)
         return SweepResults(loaded, _files(folder), report.ranking, out is not None)

@@ -98,9 +98,18 @@ def calibrated_yaml(base: str, keys, priors: dict[str, Distribution], rec: dict)
     return "# calibrated by tradewar calibrate; see report.txt\n" + dump(scenario)
 
 
+IDENTIFICATION = ("key", "median", "low", "high", "prior_low", "prior_high", "ratio", "verdict")
+
+
 def identification(keys, priors, rec: dict) -> list[tuple]:
-    """Per key: posterior median and 95% interval, prior 95% interval, width ratio, verdict."""
+    """Per key: posterior median and 95% interval, prior 95% interval, width ratio, verdict
+    (the fields of :data:`IDENTIFICATION`)."""
     theta, w, _ = population(rec)
+    return identify(keys, priors, theta, w)
+
+
+def identify(keys, priors, theta: np.ndarray, w: np.ndarray) -> list[tuple]:
+    """:func:`identification` of a weighted sample ``theta`` (``(n, len(keys))``)."""
     rows = []
     for i, k in enumerate(keys):
         med, low, high = abc.weighted_quantile(theta[:, i], w, [0.5, 0.025, 0.975])
@@ -110,6 +119,17 @@ def identification(keys, priors, rec: dict) -> list[tuple]:
                    else "not identified (as wide as the prior)")  # fmt: skip
         rows.append((k, med, low, high, plow, phigh, ratio, verdict))
     return rows
+
+
+def folder_identification(results) -> list[tuple]:
+    """:func:`identification` of a loaded calibration folder (``sim.reading.Results``)."""
+    from sim.distributions import uncertain
+    from sim.scenario import load
+
+    post = results.tables["posterior"]
+    theta = np.column_stack([np.asarray(post[k], dtype=float) for k in results.params])
+    priors = dict(uncertain(load(results.folder / "scenario.yaml")))
+    return identify(results.params, priors, theta, np.asarray(post[C.WEIGHT.name()], float))
 
 
 def report(fit_rows, ident_rows, records) -> str:

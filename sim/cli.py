@@ -15,7 +15,9 @@ import traceback
 from pathlib import Path
 
 from sim import __version__, cli_calibrate, interrupts, tables
+from sim.cart import DEPTH, MAX_DEPTH
 from sim.cluster import executor_for
+from sim.discover import METHODS as DISCOVER_METHODS
 from sim.results import OutputError, clean, prepare_output, read_manifest, write_json_atomic
 from sim.runner import (
     BlockError,
@@ -138,6 +140,11 @@ def _sweep_parser(sweep: argparse.ArgumentParser) -> None:
     sweep.add_argument("--resume", metavar="DIR", help="finish an interrupted sweep in DIR")
     sweep.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler, tcp://HOST:PORT")
     sweep.add_argument("--runs-detail", action="store_true", help="also write runs.csv")
+    sweep.add_argument(
+        "--trajectories",
+        action="store_true",
+        help="also write trajectories.csv (weekly tariff percentiles per point)",
+    )
     _common(sweep, "--seed", "--workers", "--set", "--quiet", "--allow-code")
     sweep.set_defaults(func=cmd_sweep)
 
@@ -192,8 +199,22 @@ def _analysis_parsers(sub) -> None:
         metavar="CONDITION",
         help="e.g. \"first_approacher == 'CN'\" (runs.csv or points.csv columns)",
     )
+    discover.add_argument(
+        "--method",
+        choices=DISCOVER_METHODS,
+        default=DISCOVER_METHODS[0],
+        help="PRIM boxes (default) or a CART tree (needs the analysis extra)",
+    )
+    discover.add_argument(
+        "--depth",
+        type=lambda t: _whole(t, 1, "a depth", MAX_DEPTH),
+        default=DEPTH,
+        help="CART: the tree's depth (default 3)",
+    )
+    discover.add_argument("--seed", type=_seed, help="CART: random_state's seed (default: the "
+                          "folder's scenario seed)")  # fmt: skip
     discover.add_argument("--format", choices=("table", "json"), default="table")
-    discover.add_argument("--plot", metavar="PNG", help="also write the trajectory and the box")
+    discover.add_argument("--plot", metavar="PNG", help="also write the figure")
     _common(discover, "--allow-code")
     discover.set_defaults(func=cmd_discover)
     sens = sub.add_parser("sensitivity", help="PAWN sensitivity of a run folder's outcomes to "
@@ -226,7 +247,8 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 def cmd_discover(args: argparse.Namespace) -> int:
     from sim.discover import discover
 
-    print(discover(args.folder, args.where, args.format, args.plot, args.allow_code))
+    print(discover(args.folder, args.where, args.format, args.plot, args.allow_code,
+                   args.method, args.seed, args.depth))  # fmt: skip
     if args.plot:
         print(f"figure: {args.plot}")
     return EXIT_OK
@@ -437,6 +459,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                 folder, workers=args.workers, executor=executor,
                 runs_detail=saved.get("runs_detail", False), allow_code=args.allow_code,
                 on_point=lambda p: progress.advance(settings.runs_per_point),
+                trajectories=saved.get("trajectories", False),
             )  # fmt: skip
             manifest.update(points=report.points, failures=len(report.failures))
     print(f"results: {folder}")
@@ -478,7 +501,8 @@ def _sweep_folder(args: argparse.Namespace, sweep) -> Path:
         given = {"SCENARIO": args.scenario, "--method": args.method, "--points": args.points,
                  "--runs-per-point": args.runs_per_point, "--param": args.params,
                  "--design": args.design, "--out": args.out, "--runs-detail": args.runs_detail,
-                 "--seed": args.seed, "--set": args.overrides}  # fmt: skip
+                 "--trajectories": args.trajectories, "--seed": args.seed,
+                 "--set": args.overrides}  # fmt: skip
         extra = [name for name, v in given.items() if v not in (None, []) and v is not False]
         if extra:
             raise OutputError(f"--resume takes the design from DIR/sweep.json, not from "
@@ -509,8 +533,10 @@ def _sweep_folder(args: argparse.Namespace, sweep) -> Path:
     sweep.check_keys(base, args.scenario, settings, args.allow_code)
     folder = prepare_output(args.out, scenario.name, prefix="sweep-")
     (folder / "scenario.yaml").write_text(base, encoding="utf-8")
-    write_json_atomic(folder / "sweep.json", {**settings.to_json(),
-                                              "runs_detail": args.runs_detail})  # fmt: skip
+    flags = {"runs_detail": args.runs_detail}
+    if args.trajectories:  # only then: a sweep without it writes what it always did
+        flags["trajectories"] = True
+    write_json_atomic(folder / "sweep.json", {**settings.to_json(), **flags})
     return folder
 
 

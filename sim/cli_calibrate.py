@@ -11,7 +11,7 @@ from pathlib import Path
 from sim.cluster import executor_for
 from sim.results import OutputError, prepare_output, write_json_atomic
 from sim.runner import manifest_base, recorded
-from sim.scenario import ScenarioError, dump, load, load_text
+from sim.scenario import ScenarioError, dump, load, load_text, read_text
 
 DEFAULTS = {"method": "smc", "budget": 40_000, "particles": 50, "replicates": 100}
 
@@ -28,6 +28,8 @@ def add_parser(sub, common) -> None:
                    f"(default {DEFAULTS['particles']})")  # fmt: skip
     p.add_argument("--replicates", type=int, help="runs at each parameter set (default "
                    f"{DEFAULTS['replicates']})")  # fmt: skip
+    p.add_argument("--from-runs", metavar="DIR", help="ABC rejection on the runs of the run "
+                   "folder DIR (no new runs; per-run targets only)")  # fmt: skip
     p.add_argument("--out", help="result folder (default results/<name>/calibrate-<UTC time>/)")
     p.add_argument("--resume", metavar="DIR", help="finish an interrupted calibration in DIR")
     p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler, tcp://HOST:PORT")
@@ -51,23 +53,77 @@ def _settings(args, scenario):
     return s
 
 
+def _from_runs(args):
+    """The scenario and settings of ``--from-runs DIR``, after every check."""
+    from sim import targets
+    from sim.calibrate import Settings, check_budget, prior_of
+    from sim.calibrate_runs import read_runs
+
+    given = [f"--{a}" if a != "scenario" else "SCENARIO"
+             for a in ("scenario", "budget", "replicates", "seed")
+             if getattr(args, a) is not None]  # fmt: skip
+    if given or args.overrides or args.method == "smc":
+        given += ["--set"] * bool(args.overrides) + ["--method smc"] * (args.method == "smc")
+        raise OutputError(f"--from-runs takes the scenario, its runs and seed from DIR (ABC "
+                          f"rejection): not with {', '.join(given)}")  # fmt: skip
+    source = Path(args.from_runs)
+    if not (source / "scenario.yaml").is_file():
+        raise OutputError(f"--from-runs {source}: not a tradewar run folder (no scenario.yaml)")
+    scenario = load(source / "scenario.yaml")
+    targets.load(args.targets, scenario, per_run=True)
+    if targets.read_priors(args.targets):
+        raise OutputError(f"{args.targets}: priors: with --from-runs the priors are the "
+                          "distributions the runs were drawn from")  # fmt: skip
+    keys, _, _ = prior_of(scenario, args.params)
+    theta, _ = read_runs(source, keys)
+    particles = args.particles if args.particles is not None else DEFAULTS["particles"]
+    if particles < 2:
+        raise ScenarioError("--particles must be at least 2")
+    s = Settings(keys, "rejection", len(theta), particles, 1, scenario.seed,
+                 str(source.resolve()))  # fmt: skip
+    check_budget(s)
+    return scenario, s
+
+
+def _with_priors(args):
+    """The scenario with the targets file's priors applied, then ``--set`` (which wins)."""
+    from sim import targets
+
+    text = read_text(args.scenario)
+    load_text(text, args.scenario, args.overrides)  # the scenario's own problems first
+    priors = targets.read_priors(args.targets)
+    for key, (value, where) in priors.items():
+        try:
+            load_text(text, args.scenario, [f"{key}={value}"], option="priors:")
+        except ScenarioError as exc:  # named by the targets file's line
+            own = f"{args.scenario}: priors: {key}: "
+            detail = "\n".join(line.removeprefix(own) for line in str(exc).splitlines())
+            raise ScenarioError(f"{where}: priors.{key}: {detail}") from None
+    overrides = [*(f"{k}={v}" for k, (v, _) in priors.items()), *args.overrides]
+    return load_text(text, args.scenario, overrides)
+
+
 def _folder(args) -> Path:
     """The folder to run: the one to resume, or a new one set up (after every check)."""
     from sim import targets
 
     if args.resume:
         options = ("scenario", "targets", "params", "method", "budget", "particles",
-                   "replicates", "out", "seed")  # fmt: skip
+                   "replicates", "out", "seed", "from_runs")  # fmt: skip
         given = [a for a in options if getattr(args, a) is not None]
         if given or args.overrides:
             raise OutputError("--resume takes everything from DIR; with --resume only "
                               "--workers and --scheduler apply")  # fmt: skip
         return Path(args.resume)
-    if args.scenario is None or args.targets is None:
-        raise OutputError("calibrate needs a SCENARIO file and --targets FILE (or --resume DIR)")
-    scenario = load(args.scenario, args.overrides)
-    targets.load(args.targets, scenario)  # validated before anything is written
-    s = _settings(args, scenario)
+    if args.targets is None or (args.scenario is None and args.from_runs is None):
+        raise OutputError("calibrate needs a SCENARIO file (or --from-runs DIR) and --targets "
+                          "FILE, or --resume DIR")  # fmt: skip
+    if args.from_runs is not None:
+        scenario, s = _from_runs(args)
+    else:
+        scenario = _with_priors(args)
+        targets.load(args.targets, scenario)  # validated before anything is written
+        s = _settings(args, scenario)
     folder = prepare_output(args.out, scenario.name, prefix="calibrate-")
     (folder / "scenario.yaml").write_text(dump(scenario), encoding="utf-8")
     (folder / "targets.yaml").write_text(Path(args.targets).read_text(encoding="utf-8"),
@@ -87,13 +143,14 @@ def _read(folder: Path):
         raise OutputError(f"{folder}: not a calibration folder ({exc})") from None
     base = (folder / "scenario.yaml").read_text(encoding="utf-8")
     scenario = load_text(base, str(folder / "scenario.yaml"))
-    tlist = targets.load(folder / "targets.yaml", scenario)
+    tlist = targets.load(folder / "targets.yaml", scenario, per_run=s.from_runs is not None)
     _, prior, dists = prior_of(scenario, s.keys)
     return s, base, scenario, tlist, prior, dists
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from sim import calibrate, calibration_out
+    from sim.calibrate_runs import calibrate_runs
 
     with executor_for(args.scheduler) as (executor, dask_workers):
         folder = args.folder = _folder(args)
@@ -105,12 +162,16 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         if dask_workers is not None:
             manifest.update(workers=dask_workers, scheduler=args.scheduler)
         with recorded(folder, manifest):
-            records = calibrate.calibrate(
-                folder, base, s, tlist, prior, workers=args.workers, executor=executor,
-                on_generation=lambda r: print(
-                    f"generation {r['generation']}: tolerance {r['tolerance']:.3g}, "
-                    f"acceptance {r['acceptance']:.2f}, ESS {r['ess']:.1f}", file=sys.stderr),
-            )  # fmt: skip
+            if s.from_runs is not None:
+                records = calibrate_runs(folder, Path(s.from_runs), s, tlist, prior)
+            else:
+                records = calibrate.calibrate(
+                    folder, base, s, tlist, prior, workers=args.workers, executor=executor,
+                    on_generation=lambda r: print(
+                        f"generation {r['generation']}: tolerance {r['tolerance']:.3g}, "
+                        f"acceptance {r['acceptance']:.2f}, ESS {r['ess']:.1f}",
+                        file=sys.stderr),
+                )  # fmt: skip
             text = calibration_out.write_all(folder, base, s.keys, dists, tlist, records)
     print(f"results: {folder}")
     print(text, end="")

@@ -306,6 +306,21 @@ POINT_STATS = (P_FIRST, P_DEAL, MEDIAN_FIRST_APPROACH, MEAN_FINAL_TARIFF, MEAN_I
 POINTS = (POINT, SWEPT, POINT_RUNS, ERROR, *POINT_STATS)
 SORTED_BY = P_DEAL  # summarize ranks points by it
 
+# --------------------------------------------------------------------------- trajectories.csv
+
+# a sweep's weekly tariff percentiles per point (``sweep --trajectories``): the band, median
+TRAJECTORY_PERCENTILES = (10, 50, 90)
+_TRAJECTORY_DOC = {10: "10th percentile over the point's runs (the band's low edge)",
+                   50: "median over the point's runs (exact)",
+                   90: "90th percentile over the point's runs (the band's high edge)"}  # fmt: skip
+TRAJECTORY_TARIFF = tuple(
+    Column(f"tariff_{{i}}_{{j}}_p{q}", "pair", "percent", "%",
+           doc=f"effective tariff of I on J at the end of the week: {_TRAJECTORY_DOC[q]}")
+    for q in TRAJECTORY_PERCENTILES
+)  # fmt: skip
+TRAJECTORY_MEDIAN = TRAJECTORY_TARIFF[TRAJECTORY_PERCENTILES.index(50)]
+TRAJECTORIES = (POINT, WEEK, DATE, TRAJECTORY_TARIFF)
+
 # --------------------------------------------------------------------------- sensitivity.csv
 
 _BOUND = (
@@ -364,7 +379,7 @@ MORRIS = (
 )  # fmt: skip
 
 TABLES = {"runs": RUNS, "events": EVENTS, "summary": SUMMARY, "steps": STEPS, "points": POINTS,
-          "sensitivity": SENSITIVITY, "morris": MORRIS}  # fmt: skip
+          "sensitivity": SENSITIVITY, "morris": MORRIS, "trajectories": TRAJECTORIES}  # fmt: skip
 
 # --------------------------------------------------------------------------- calibrations
 

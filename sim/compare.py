@@ -66,7 +66,9 @@ def difference(x: np.ndarray, y: np.ndarray, pair: bool) -> tuple[float, float, 
 def _load(folder, allow_code: bool) -> Results:
     results = load(folder, pandas=False, allow_code=allow_code)
     if results.kind != "run":
-        raise OutputError(f"{results.folder}: compare takes run folders, this is a sweep")
+        raise OutputError(
+            f"{results.folder}: compare takes run folders, not a {results.kind} folder"
+        )
     if not results.complete:
         raise OutputError(f"{results.folder}: incomplete ({results.problem})")
     runs = results.tables.get("runs")

@@ -13,7 +13,19 @@ import numpy as np
 from sim import negotiation
 from sim.eventlog import EventLog
 from sim.negotiation import CONFLICT, SCHEDULED, TALKS, TRUCE, Relations, Table, symmetric
-from sim.small import count, pairs_count, total
+from sim.small import (
+    count,
+    either,
+    first_true,
+    largest,
+    pairs_any,
+    pairs_count,
+    row,
+    rows,
+    runs_last,
+    swapped,
+    total,
+)
 
 NONE, MUTUAL = -1, -2
 
@@ -37,8 +49,10 @@ class Diplomacy:
         self.agents, self.terms, self.log, self.R, self.N = agents, terms, log, R, N
         self.sides = sides if sides is not None else [("rule", 0.0)] * N
         self.rule = negotiation.DEAL_RULES[rule]
+        self.per_run = {k: np.broadcast_to(np.reshape(v, -1), (R,)) for k, v in terms.items()}
         self.rel = Relations.start(R, N)
         self.upper = negotiation.upper(N)
+        self.pairs = [(int(i), int(j)) for i, j in zip(*np.nonzero(self.upper), strict=True)]
         self.offdiag = ~np.eye(N, dtype=bool)
         nan = np.full(R, np.nan)
         self.first = {"approach": nan.copy(), "talks": nan.copy(), "deal": nan.copy()}
@@ -63,24 +77,32 @@ class Diplomacy:
         """Each country's channel for each partner, ``(R, N, N)``; -1 where it does not ask.
 
         Every agent chooses on the same observation (simultaneous moves); a partner's leak
-        propensity is public knowledge, so each asker weighs it.
+        propensity is public knowledge, so each asker weighs it. Only the runs where some pair
+        may ask choose (about one run-week in ten in us_china_2025).
         """
-        leak = self._stack(a.leak_propensity for a in self.agents)
-        choice = self._stack(a.choose_channels(leak, u[:, a.index, :]) for a in self.agents)
         eligible = (self.rel.status == CONFLICT) & (t >= self.rel.cooldown_until) & self.offdiag
+        runs = np.flatnonzero(pairs_any(eligible))
+        leak = np.stack([a.leak_propensity[runs] for a in self.agents])  # (N, n): runs last
+        u = u[runs]
+        choice = np.full(eligible.shape, -1, dtype=np.int64)
+        for a in self.agents:
+            picked = a.choose_channels(leak, runs_last(u, a.index), runs)
+            for j in range(self.N):
+                choice[runs, a.index, j] = picked[j]
         return np.where(eligible, choice, -1)
 
-    def _chosen(self, choice: np.ndarray, key: str) -> np.ndarray:
-        """The chosen channel's parameter ``key`` for every ordered pair (0 where none)."""
-        out = np.zeros(choice.shape)
-        for a in self.agents:
-            row = np.clip(choice[:, a.index, :], 0, None)
-            out[:, a.index, :] = np.take_along_axis(a.channel[key], row, axis=1)
-        return np.where(choice >= 0, out, 0.0)
+    def _chosen(self, choice: np.ndarray, keys, runs: np.ndarray) -> list[np.ndarray]:
+        """The chosen channel's parameter for every ordered pair (0 where none), per key;
+        ``choice`` is about the runs ``runs``."""
+        runs, asks = runs[:, None], choice >= 0
+        # where each agent's chosen channel sits in its flat (C, R) tables: one gather per key
+        at = [np.clip(row(choice, a.index), 0, None) * self.R + runs for a in self.agents]
+        return [np.where(asks, rows([a.channel[key].reshape(-1)[at[a.index]]
+                                     for a in self.agents]), 0.0) for key in keys]  # fmt: skip
 
     def _rows(self, decide) -> np.ndarray:
         """Each agent ``i``'s ``decide(agent)`` about its partners, as rows ``[r, i, :]``."""
-        return self._stack((decide(a) for a in self.agents), axis=1)
+        return rows([decide(a) for a in self.agents])
 
     def _columns(self, decide) -> np.ndarray:
         """Each agent ``j``'s ``decide(agent)`` about its askers, as columns ``[r, :, j]``."""
@@ -92,66 +114,96 @@ class Diplomacy:
         Every asked country answers, leaks and every asker denies on the same state; the face
         they lose is felt only once all have decided (docs/model.md §7.9).
         """
+        # Approaches are rare (a few runs in a hundred each week): everything is worked out on
+        # the runs with one, then written back (what the other runs would add is zero).
+        runs = np.flatnonzero(pairs_any(choice >= 0))
+        at = lambda x: x[runs]  # noqa: E731
+        choice = at(choice)
         asks = choice >= 0
-        mutual = asks & asks.transpose(0, 2, 1)
+        mutual = asks & swapped(asks)
         one_way = asks & ~mutual
-        face, leak, signal = (self._chosen(choice, k) for k in ("face", "leak", "signal"))
+        accepted, met, leaked, denied, felt = self._answer(
+            t, runs, choice, one_way, at(u_accept), at(u_leak), at(u_deny), at(peak), at(tariff),
+            at(last_raise))  # fmt: skip
+        for a in self.agents:
+            a.shock(self._all_runs(runs, total(felt[:, a.index, :], 1)))
+        rejected = one_way & ~accepted
+        rel = self.rel
+        rel.leaks[runs] += leaked
+        agreed = symmetric(mutual | accepted)
+        # The side that was asked proposes first; a mutual approach puts both on equal terms.
+        first = np.where(mutual, 0.5, swapped(accepted).astype(float))
+        rel.proposes[runs] = np.where(agreed, first, rel.proposes[runs])
+        rel.schedule(self._all_runs(runs, agreed), t + self.terms["talks_lag"])
+        rejected_all = self._all_runs(runs, rejected)
+        rel.cooldown_until = np.where(rejected_all, t + 1 + self.terms["cooldown"],
+                                      rel.cooldown_until)  # fmt: skip
+        self._log_approaches(t, runs, choice, mutual, accepted, rejected & ~met, rejected, leaked,
+                             denied)  # fmt: skip
+        self._count_approaches(t, runs, choice, asks, rejected, leaked, denied)
+
+    def _answer(self, t, runs, choice, one_way, u_accept, u_leak, u_deny, peak, tariff,
+                last_raise) -> tuple:  # fmt: skip
+        """The answers to the approaches of the runs ``runs`` (every argument is about those
+        runs): accepted, conditions met, leaked, denied, and the face each asker pays."""
+        face, leak, signal = self._chosen(choice, ("face", "leak", "signal"), runs)
         # mutual approaches cost no face
-        paid = np.where(one_way, self._rows(lambda a: a.face_price(face[:, a.index])), 0.0)
+        paid = np.where(
+            one_way, self._rows(lambda a: a.face_price(row(face, a.index), runs=runs)), 0.0
+        )
         cut, calm = peak - tariff, t - last_raise
         # [r, i, j]: j's answer to i's approach; column j comes from agent j
         answers = [a.answers(paid[..., a.index], signal[..., a.index], cut[..., a.index],
-                             calm[..., a.index], u_accept[..., a.index])
+                             calm[..., a.index], u_accept[..., a.index], runs=runs)
                    for a in self.agents]  # fmt: skip
         accepted = one_way & self._stack((yes for yes, _ in answers), axis=2)
         met = self._stack((ok for _, ok in answers), axis=2)
-        rejected = one_way & ~accepted
         leaked = one_way & self._columns(
-            lambda a: a.leaks(leak[..., a.index], u_leak[..., a.index])
+            lambda a: a.leaks(leak[..., a.index], u_leak[..., a.index], runs=runs)
         )
-        denied = leaked & self._rows(lambda a: a.denies(u_deny[:, a.index]))
+        denied = leaked & self._rows(lambda a: a.denies(row(u_deny, a.index), runs=runs))
         # The rest of the face is paid once a back channel is out; a denial saves half of it.
         rest = (1.0 - face) * np.where(denied, 0.5, 1.0)
-        late = np.where(leaked, self._rows(lambda a: a.face_price(rest[:, a.index])), 0.0)
-        for a in self.agents:
-            a.shock(total((paid + late)[:, a.index, :], 1))
-        self.rel.leaks += leaked
-        agreed = symmetric(mutual | accepted)
-        # The side that was asked proposes first; a mutual approach puts both on equal terms.
-        first = np.where(mutual, 0.5, accepted.transpose(0, 2, 1).astype(float))
-        self.rel.proposes = np.where(agreed, first, self.rel.proposes)
-        self.rel.schedule(agreed, t + self.terms["talks_lag"])
-        self.rel.cooldown_until = np.where(
-            rejected, t + 1 + self.terms["cooldown"], self.rel.cooldown_until
-        )
-        self._log_approaches(t, choice, mutual, accepted, rejected & ~met, rejected, leaked, denied)
-        self._count_approaches(t, choice, asks, rejected, leaked, denied)
+        late = np.where(leaked, self._rows(lambda a: a.face_price(row(rest, a.index), runs=runs)),
+                        0.0)  # fmt: skip
+        return accepted, met, leaked, denied, paid + late
 
-    def _log_approaches(self, t, choice, mutual, accepted, unmet, rejected, leaked, denied):
-        log, swap = self.log, (lambda m: m.transpose(0, 2, 1))
-        log.add_pairs("approach", t, choice >= 0, v1=mutual.astype(float), channel=choice)
-        log.add_pairs("acceptance", t, swap(accepted))
-        log.add_pairs("rejection", t, swap(rejected), v1=swap(unmet).astype(float))
-        log.add_pairs("leak", t, swap(leaked), channel=swap(choice))
-        log.add_pairs("denial", t, denied)
+    def _all_runs(self, runs: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """``values`` about the runs ``runs`` as an array over all R runs, zero elsewhere."""
+        out = np.zeros((self.R, *values.shape[1:]), dtype=values.dtype)
+        out[runs] = values
+        return out
 
-    def _count_approaches(self, t, choice, asks, rejected, leaked, denied):
+    def _log_approaches(self, t, runs, choice, mutual, accepted, unmet, rejected, leaked, denied):
+        """Log the week's approaches and answers; every array is about the runs ``runs``."""
+        add, swap = (lambda *args, **kw: self.log.add_pairs(*args, **kw, runs=runs)), swapped
+        add("approach", t, choice >= 0, v1=mutual.astype(float), channel=choice)
+        add("acceptance", t, swap(accepted))
+        add("rejection", t, swap(rejected), v1=swap(unmet).astype(float))
+        add("leak", t, swap(leaked), channel=swap(choice))
+        add("denial", t, denied)
+
+    def _count_approaches(self, t, runs, choice, asks, rejected, leaked, denied):
+        """Count the week's approaches; every array is about the runs ``runs``."""
         for key, mask in (("approaches", asks), ("rejections", rejected), ("leaks", leaked),
                           ("denials", denied)):  # fmt: skip
-            self.count[key] += count(mask, 2)
+            self.count[key][runs] += count(mask, 2)
         for a in self.agents:
-            row = choice[:, a.index, :]
+            mine = row(choice, a.index)
             for c in range(len(a.channel_names)):
-                self.by_channel[a.index][:, c] += count(row == c, 1)
-        asked = asks.any(axis=2)  # (R, N)
-        new = np.isnan(self.first["approach"]) & asked.any(axis=1)
-        single = asked.sum(axis=1) == 1
-        who = np.where(single, asked.argmax(axis=1), MUTUAL)
-        channel = choice[np.arange(self.R), asked.argmax(axis=1)].max(axis=1)
-        self.first_approacher = np.where(new, who, self.first_approacher)
-        self.first_channel = np.where(new & single, channel, self.first_channel)
-        self.first["approach"][new] = t
-        self.first_own[np.isnan(self.first_own) & asked] = t
+                self.by_channel[a.index][runs, c] += count(mine == c, 1)
+        asked = either(asks, 2)  # (n, N)
+        new = np.isnan(self.first["approach"][runs]) & either(asked, 1)
+        single = count(asked, 1) == 1
+        asker = first_true(asked)
+        who = np.where(single, asker, MUTUAL)
+        channel = largest(choice[np.arange(len(runs)), asker], 1)
+        self.first_approacher[runs] = np.where(new, who, self.first_approacher[runs])
+        self.first_channel[runs] = np.where(new & single, channel, self.first_channel[runs])
+        self.first["approach"][runs[new]] = t
+        own = self.first_own[runs]
+        own[np.isnan(own) & asked] = t
+        self.first_own[runs] = own
 
     # ------------------------------------------------------------------ talks and truces
 
@@ -163,16 +215,13 @@ class Diplomacy:
         in_truce = (rel.status == TRUCE) & self.offdiag
         if not in_truce.any():  # the draws are taken whatever the state (model.draw)
             return
-        opening = in_truce & ~rel.truce_talks & symmetric(upper & (u_open < self.terms[
-            "truce_talks_rate"]))  # fmt: skip
+        rate = self.terms["truce_talks_rate"].reshape(-1)
+        opening = in_truce & ~rel.truce_talks & self._by_pair(u_open, lambda i, j: rate)
         rel.truce_talks |= opening
         self.log.add_pairs("truce_talks", t, opening & upper)
         if not (rel.truce_talks & ~opening).any():
             return
-        anxiety = self.anxieties()
-        p = negotiation.deal_probability(anxiety[:, :, None], anxiety[:, None, :],
-                                         self.terms["deal_rate"])  # fmt: skip
-        agree = in_truce & rel.truce_talks & ~opening & symmetric(upper & (u_agree < p))
+        agree = in_truce & rel.truce_talks & ~opening & self._settle(u_agree, self.anxieties())
         rel.truce_length = np.where(agree, rel.truce_length * self.terms["renewal_growth"],
                                     rel.truce_length)  # fmt: skip
         rel.clock = np.where(agree, t + rel.truce_length, rel.clock)
@@ -188,8 +237,14 @@ class Diplomacy:
         """
         rel = self.rel
         expiring = (rel.status == TRUCE) & (t >= rel.clock) & self.offdiag
-        want = self._rows(lambda a: a.renews(rel.anxiety_at_deal[:, a.index], u_renew[:, a.index]))
-        renew = expiring & want & want.transpose(0, 2, 1)
+        if not expiring.any():
+            return tariff.copy()
+        # asked in the runs with an expiring truce only (a few in a hundred)
+        runs = np.flatnonzero(pairs_any(expiring))
+        anxiety_at_deal, u_renew = rel.anxiety_at_deal[runs], u_renew[runs]
+        want = self._all_runs(runs, self._rows(lambda a: a.renews(
+            row(anxiety_at_deal, a.index), row(u_renew, a.index), runs=runs)))  # fmt: skip
+        renew = expiring & want & swapped(want)
         snap = expiring & ~renew
         rel.truce_length = np.where(renew, rel.truce_length * self.terms["renewal_growth"],
                                     rel.truce_length)  # fmt: skip
@@ -210,33 +265,47 @@ class Diplomacy:
         rel.status[opening] = TALKS
         rel.clock = np.where(opening, t, rel.clock)
         self.log.add_pairs("talks", t, opening & self.upper)
-        self._first("talks", opening.any(axis=(1, 2)), t)
+        self._first("talks", pairs_any(opening), t)
         in_talks = rel.status == TALKS
         anxiety = self.anxieties()
-        p_deal = negotiation.deal_probability(
-            anxiety[:, :, None], anxiety[:, None, :], self.terms["deal_rate"]
-        )
-        deal = symmetric(in_talks & self.upper & (u_deal < p_deal))
+        deal = in_talks & self._settle(u_deal, anxiety)  # in_talks is symmetric
         collapse = in_talks & ~deal & (t - rel.clock + 1 >= self.terms["max_talks_weeks"])
         tariff = self._strike(t, deal, anxiety, tariff, clip)
         rel.status[collapse] = CONFLICT
         rel.cooldown_until = np.where(collapse, t + 1 + self.terms["cooldown"], rel.cooldown_until)
         self.log.add_pairs("collapse", t, collapse & self.upper)
         self.count["collapses"] += pairs_count(collapse & self.upper)
-        return np.where(collapse, clip(tariff + self.terms["collapse_escalation"]), tariff)
+        if collapse.any():  # most weeks of a small block have none: spare the clip
+            tariff = np.where(collapse, clip(tariff + self.terms["collapse_escalation"]), tariff)
+        return tariff
+
+    def _by_pair(self, u: np.ndarray, chance) -> np.ndarray:
+        """``symmetric(upper & (u < p))`` with ``p[:, i, j] = chance(i, j)``, ``(R,)``: each
+        unordered pair's draw against its weekly chance, one pair at a time."""
+        out = np.zeros(u.shape, dtype=bool)
+        for i, j in self.pairs:
+            out[:, i, j] = out[:, j, i] = u[:, i, j] < chance(i, j)
+        return out
+
+    def _settle(self, u: np.ndarray, anxiety: np.ndarray) -> np.ndarray:
+        """Which pairs would strike a deal this week if at the table (symmetric)."""
+        rate = self.terms["deal_rate"].reshape(-1)
+        return self._by_pair(u, lambda i, j: negotiation.deal_probability(
+            anxiety[:, i], anxiety[:, j], rate))  # fmt: skip
 
     def _strike(self, t, deal, anxiety, tariff, clip) -> np.ndarray:
         """Apply the deal rule to every pair that settles this week and start its truce."""
+        if not deal.any():  # nothing below would change
+            return tariff
         rel = self.rel
-        r, i, j = np.nonzero(deal & self.upper)
-        term = lambda k: np.broadcast_to(self.terms[k].reshape(-1), (self.R,))[r]  # noqa: E731
+        r, i, j = np.unravel_index(np.flatnonzero(deal & self.upper), deal.shape)
         resolve = self._stack(a.at_table()[1] for a in self.agents)
         table = Table(
             tariff_ij=tariff[r, i, j], tariff_ji=tariff[r, j, i],
             anxiety_i=anxiety[r, i], anxiety_j=anxiety[r, j],
             resolve_i=resolve[r, i], resolve_j=resolve[r, j],
             leaks_i=rel.leaks[r, i, j], leaks_j=rel.leaks[r, j, i],
-            i_proposes=rel.proposes[r, i, j], **{k: term(k) for k in self.rule.params},
+            i_proposes=rel.proposes[r, i, j], **{k: self.per_run[k][r] for k in self.rule.params},
         )  # fmt: skip
         cut_i, cut_j = self.rule.func(table)
         cut_i = self._side_cuts(r, i, cut_i, tariff[r, i, j])
@@ -256,7 +325,7 @@ class Diplomacy:
         tariff = np.where(deal, new, tariff)
         self.deal_tariff = np.where(deal & np.isnan(self.deal_tariff), tariff, self.deal_tariff)
         self.log.add_pairs("deal", t, deal & self.upper, v1=tariff, v2=tariff.transpose(0, 2, 1))
-        self._first("deal", deal.any(axis=(1, 2)), t)
+        self._first("deal", pairs_any(deal), t)
         self.count["deals"] += pairs_count(deal & self.upper)
         return tariff
 

@@ -3,7 +3,9 @@
 For a run folder the parameters are the values each run drew from the scenario's
 distributions (runs.csv); for a sweep folder, the swept values of each point (points.csv).
 COND is a condition on that table's columns (see :mod:`sim.where`); PRIM (:mod:`sim.prim`)
-then peels a box of parameter values inside which COND holds as often as it can.
+then peels a box of parameter values inside which COND holds as often as it can, or (``--method
+cart``) a shallow classification tree (:mod:`sim.cart`) splits the parameters into leaves, each
+a rule with the share of its rows where COND holds.
 """
 
 from __future__ import annotations
@@ -12,12 +14,13 @@ import json
 
 import numpy as np
 
-from sim import prim
+from sim import cart, prim
 from sim.reading import Results, load
 from sim.results import OutputError
 from sim.where import condition
 
 FORMATS = ("table", "json")
+METHODS = ("prim", "cart")
 
 
 def _table(results: Results) -> tuple[dict, list[str]]:
@@ -35,38 +38,76 @@ def _table(results: Results) -> tuple[dict, list[str]]:
     return {name: np.asarray(table[name]) for name in table.dtype.names}, params
 
 
-def discover_data(folder, where: str, alpha: float = 0.05, min_support: float = 0.05,
-                  allow_code: bool = False) -> dict:  # fmt: skip
-    """PRIM's trajectory and chosen box for ``where`` in ``folder``, as plain data."""
+def _problem(folder, where: str, allow_code: bool) -> tuple:
+    """(results, parameter names, x (n, d), y (n,) bool) for ``where`` in ``folder``."""
     results = load(folder, pandas=False, allow_code=allow_code)
     columns, params = _table(results)
     y = condition(where, columns)
     x = np.column_stack([np.asarray(columns[p], float) for p in params])
+    return results, params, x, y
+
+
+def _head(results, where: str, y: np.ndarray) -> dict:
+    return {"folder": str(results.folder), "where": where, "cases": int(y.sum()), "rows": len(y),
+            "base_rate": float(y.mean())}  # fmt: skip
+
+
+def cart_data(folder, where: str, seed: int | None = None, depth: int = cart.DEPTH,
+              allow_code: bool = False) -> dict:  # fmt: skip
+    """The CART tree's leaves (rules) and top split for ``where`` in ``folder``, as plain data.
+
+    ``seed``: the tree's random_state comes from it (default: the folder's scenario seed).
+    """
+    return _cart(folder, where, seed, depth, allow_code)[0]
+
+
+def _cart(folder, where: str, seed: int | None, depth: int, allow_code: bool) -> tuple:
+    results, params, x, y = _problem(folder, where, allow_code)
+    if seed is None:
+        seed = (results.manifest or {}).get("seed", 0)
+    model = cart.fit(x, y, seed, depth)
+    return {**_head(results, where, y), "method": "cart", "params": params, "seed": seed,
+            "depth": depth,
+            "min_leaf_rows": int(model.min_samples_leaf),
+            "top_split": cart.top_split(model, params),
+            "leaves": cart.leaves(model, x, y, params)}, model  # fmt: skip
+
+
+def discover_data(folder, where: str, alpha: float = 0.05, min_support: float = 0.05,
+                  allow_code: bool = False) -> dict:  # fmt: skip
+    """PRIM's trajectory and chosen box for ``where`` in ``folder``, as plain data."""
+    results, params, x, y = _problem(folder, where, allow_code)
     boxes = prim.peel(x, y, alpha, min_support)
     box = prim.chosen(boxes)
     bounds = {params[k]: [float(box.low[k]), float(box.high[k]),
                           float(x[:, k].min()), float(x[:, k].max())]
               for k in box.restricted(x)}  # fmt: skip
     return {
-        "folder": str(results.folder), "where": where, "cases": int(y.sum()), "rows": len(y),
-        "base_rate": float(y.mean()),
+        **_head(results, where, y), "method": "prim",
         "box": {"coverage": box.coverage, "density": box.density, "support": box.support,
                 "bounds": bounds},
         "trajectory": [[b.coverage, b.density, b.support] for b in boxes],
     }  # fmt: skip
 
 
-def discover(folder, where: str, fmt: str = "table", plot=None, allow_code: bool = False) -> str:
+def discover(folder, where: str, fmt: str = "table", plot=None, allow_code: bool = False,
+             method: str = "prim", seed: int | None = None,
+             depth: int = cart.DEPTH) -> str:  # fmt: skip
+    """The printout of ``tradewar discover`` (PRIM or CART), and its figure if ``plot``."""
+    if method == "cart":
+        data, model = _cart(folder, where, seed, depth, allow_code)
+        if plot:
+            cart.figure(data, model, plot)
+        return json.dumps(data, indent=2) if fmt == "json" else cart.text(data, headline(data))
     data = discover_data(folder, where, allow_code=allow_code)
     if plot:
         figure(data, plot)
     if fmt == "json":
         return json.dumps(data, indent=2)
     box = data["box"]
-    lines = [f"{data['where']}: {data['cases']} of {data['rows']} rows "
-             f"(base rate {data['base_rate']:.3f})"]  # fmt: skip
+    lines = [headline(data)]
     if data["cases"] == 0:
-        return "\n".join([*lines, "  the condition never holds: nothing to discover"])
+        return "\n".join([*lines, NEVER])
     lines.append(f"PRIM box (the densest with coverage >= 0.5): density {box['density']:.3f}, "
                  f"coverage {box['coverage']:.3f}, support {box['support']:.3f}")  # fmt: skip
     if not box["bounds"]:
@@ -79,6 +120,14 @@ def discover(folder, where: str, fmt: str = "table", plot=None, allow_code: bool
         if k % 5 == 0 or k == len(trajectory) - 1:
             lines.append(f"  {k:3d}  {c:.3f}  {d:.3f}  {s:.3f}")
     return "\n".join(lines)
+
+
+NEVER = "  the condition never holds: nothing to discover"
+
+
+def headline(data: dict) -> str:
+    return (f"{data['where']}: {data['cases']} of {data['rows']} rows "
+            f"(base rate {data['base_rate']:.3f})")  # fmt: skip
 
 
 def figure(data: dict, path) -> None:

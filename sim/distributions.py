@@ -178,16 +178,32 @@ def uncertain(s) -> list[tuple[str, Distribution]]:
     return sorted(found, key=lambda item: item[0])
 
 
-def realise(s, size: int, seed: np.random.SeedSequence):
-    """The scenario with each distribution replaced by ``size`` draws, and the draws by path."""
+def realise(s, size: int, seed: np.random.SeedSequence, *, tile: int = 1, fixed=None):
+    """The scenario with each distribution replaced by ``size`` draws, and the draws by path.
+
+    Args:
+        tile: draw ``size // tile`` values and repeat them ``tile`` times (packed points of a
+            calibration share their draws, as if each were simulated alone).
+        fixed: dotted key -> ``(size,)`` array that replaces a number leaf (not a draw).
+
+    Raises:
+        ValueError: a ``fixed`` key that is not a number leaf of ``s``.
+    """
     draws: dict[str, np.ndarray] = {}
+    fixed = dict(fixed or {})
+    used = set()
 
     def draw(path, value):
+        key = ".".join(str(p) for p in path)
+        if key in fixed and not isinstance(value, Distribution):
+            used.add(key)
+            return np.asarray(fixed[key], dtype=float)
         if not isinstance(value, Distribution):
             return value
-        key = ".".join(str(p) for p in path)
-        draws[key] = value.sample(size, seed, key)
+        draws[key] = np.tile(value.sample(size // tile, seed, key), tile)
         return draws[key]
 
     realised = _map_leaves(s, (), draw)
+    if used != fixed.keys():
+        raise ValueError(f"not number leaves of the scenario: {sorted(fixed.keys() - used)}")
     return realised, dict(sorted(draws.items()))

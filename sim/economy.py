@@ -11,7 +11,8 @@ annual flows (USD bn) observed at zero additional tariff.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,6 +35,18 @@ class Structure:
     drift: np.ndarray
     trade_sensitivity: np.ndarray
     news_sensitivity: np.ndarray
+
+    # Pre-war trade totals, read every week: summed once. (A frozen dataclass still lets
+    # cached_property store its value.)
+    @functools.cached_property
+    def normal_imports(self) -> np.ndarray:
+        """(R, N) pre-war imports of each country from all partners."""
+        return total(self.imports0, 2)
+
+    @functools.cached_property
+    def normal_exports(self) -> np.ndarray:
+        """(R, N) pre-war exports of each country to all partners."""
+        return total(self.imports0, 1)
 
 
 @dataclass
@@ -125,14 +138,15 @@ def advance(e: Economy, s: Structure, shock: np.ndarray) -> None:
     e.tariff_last = tariff.copy()
     e.imports += s.adjustment[:, :, None] * (import_target(s, tariff) - e.imports)
     e.price_rise = consumer_price_rise(s, tariff)
-    normal = total(s.imports0, 2)
+    normal = s.normal_imports
     supply = np.where(normal > 0, _share(total(e.imports, 2), normal), 1.0)
     refill = s.restock * supply * (s.inventory_weeks - e.cover)
     e.cover = np.clip(e.cover - (1.0 - supply) + refill, 0.0, s.inventory_weeks)
     gap = s.imports0 - e.imports
-    e.import_loss += total(gap, 2) / 52.0
-    e.export_loss += total(gap, 1) / 52.0
-    lost = total(gap, 2) + total(gap, 1)
+    gap_imports, gap_exports = total(gap, 2), total(gap, 1)
+    e.import_loss += gap_imports / 52.0
+    e.export_loss += gap_exports / 52.0
+    lost = gap_imports + gap_exports
     drift = s.drift - s.trade_sensitivity * 100.0 * _share(lost, s.gdp)
     e.log_index += drift + s.volatility * shock - s.news_sensitivity * moved / 100.0
     np.maximum(e.peak, e.log_index, out=e.peak)
@@ -147,12 +161,12 @@ INDICATORS: dict[str, Callable[[Economy, Structure], np.ndarray]] = {
     "market_drawdown": lambda e, s: e.drawdown(),
     "consumer_price_rise": lambda e, s: e.price_rise,
     "inventory_depletion": lambda e, s: 1.0 - _share(e.cover, s.inventory_weeks),
-    "import_loss_share": lambda e, s: _loss_share(total(e.imports, 2), total(s.imports0, 2)),
-    "export_loss_share": lambda e, s: _loss_share(total(e.imports, 1), total(s.imports0, 1)),
+    "import_loss_share": lambda e, s: _loss_share(total(e.imports, 2), s.normal_imports),
+    "export_loss_share": lambda e, s: _loss_share(total(e.imports, 1), s.normal_exports),
     "export_loss_gdp": lambda e, s: 100.0 * _share(total(s.imports0 - e.imports, 1), s.gdp),
     "import_loss_gdp": lambda e, s: 100.0 * _share(total(s.imports0 - e.imports, 2), s.gdp),
     "weeks_in_conflict": lambda e, s: e.weeks_in_conflict,
-    "partner_tariff": lambda e, s: _share(total(e.tariff * s.imports0, 1), total(s.imports0, 1)),
+    "partner_tariff": lambda e, s: _share(total(e.tariff * s.imports0, 1), s.normal_exports),
 }
 """Named indicators, each ``(R, N)``: what a pressure channel may read (units in docs/model.md).
 
@@ -160,6 +174,7 @@ INDICATORS: dict[str, Callable[[Economy, Structure], np.ndarray]] = {
 """
 
 
-def observe(e: Economy, s: Structure) -> dict[str, np.ndarray]:
-    """Every indicator, computed once per week so all countries see the same observation."""
-    return {name: fn(e, s) for name, fn in INDICATORS.items()}
+def observe(e: Economy, s: Structure, names: Iterable[str] | None = None) -> dict[str, np.ndarray]:
+    """The indicators ``names`` (default: every one), computed once per week so all countries
+    see the same observation."""
+    return {name: INDICATORS[name](e, s) for name in (INDICATORS if names is None else names)}

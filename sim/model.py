@@ -35,6 +35,7 @@ from sim.negotiation import CONFLICT, PEACE, STATUSES, TRUCE, symmetric
 from sim.outcomes import compute as user_outcomes
 from sim.scenario import Negotiation, Scenario
 from sim.schema import Number
+from sim.small import either, row, rows
 from sim.streams import Streams, stream_seed
 from sim.threats import Threats
 
@@ -74,24 +75,39 @@ class TradeWarModel(mesa.Model):
         scenario: a validated :class:`~sim.scenario.Scenario`.
         replicates: R, the number of runs simulated together.
         seed: a ``SeedSequence`` (the runner passes one per block) or an int.
+        tile: P, for P parameter points packed in one block (calibration): every random
+            stream is drawn for ``replicates // P`` rows and repeated P times, so replicate r
+            of each point sees the random numbers it would see simulated alone.
+        fixed: per-replicate values, dotted key -> ``(replicates,)`` array, for keys that
+            differ between the packed points (they must be numbers in ``scenario``).
     """
 
-    def __init__(self, scenario: Scenario, replicates: int = 1, seed=0) -> None:
+    def __init__(self, scenario: Scenario, replicates: int = 1, seed=0, *, tile: int = 1,
+                 fixed=None) -> None:  # fmt: skip
         ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
         # Mesa gets its own stream: its seeding consumes draws differently across versions.
         super().__init__(rng=stream_seed(ss, "mesa"))
         # Not ``self.scenario``: Mesa 3.5 reserves that name for its own Scenario objects.
         self.trade_scenario = scenario
-        self.R, self.N = replicates, len(scenario.countries)
+        if tile < 1 or replicates % tile:
+            raise ValueError(f"tile {tile} does not divide {replicates} replicates")
+        self.R, self.N, self.tile = replicates, len(scenario.countries), tile
         self.week = 0
         self.streams = Streams(ss)
-        realised, self.draws = realise(scenario, replicates, child_seed(ss, 0))
+        realised, self.draws = realise(scenario, replicates, child_seed(ss, 0), tile=tile,
+                                      fixed=fixed)  # fmt: skip
         self.countries = [
             CountryAgent(self, i, c, replicates) for i, c in enumerate(realised.countries)
         ]
         self.names = realised.country_names()
         self.events, self.random_events = realised.events, realised.random_events
         self.offdiag = ~np.eye(self.N, dtype=bool)
+        # each country's [floor, cap] on every partner, per run, (R, N, N): clip in one call
+        self._bounds = [
+            np.repeat(_per_country([getattr(c, k) for c in realised.countries], replicates)[
+                :, :, None], self.N, axis=2)
+            for k in ("floor", "cap")
+        ]  # fmt: skip
         self._setup_economy(realised)
         n = realised.negotiation
         self.log = EventLog()
@@ -108,19 +124,19 @@ class TradeWarModel(mesa.Model):
         self.channel_names = list(
             dict.fromkeys(k for c in self.countries for k in c.spec.pressures)
         )
-        self.record: dict[str, list[np.ndarray]] = {
-            k: []
-            for k in (
-                "tariff",
-                "pressure",
-                "anxiety",
-                "drawdown",
-                "status",
-                "channels",
-                "import_loss",
-                "export_loss",
-            )  # fmt: skip
-        }
+        # the indicators some pressure channel reads: the only ones observed
+        self.inputs = list(
+            dict.fromkeys(ch.input for c in self.countries for ch in c.spec.pressures.values())
+        )
+        # The weekly record: per quantity, a list of (R, ...) arrays, one per week so far, each
+        # a view into a (weeks, R, ...) array filled in place (no stacking at the end).
+        R, N, C = replicates, self.N, len(self.channel_names)
+        self._shapes = {"tariff": (R, N, N), "pressure": (R, N), "anxiety": (R, N),
+                        "drawdown": (R, N), "status": (R, N, N), "channels": (R, N, C),
+                        "import_loss": (R, N), "export_loss": (R, N)}  # fmt: skip
+        self._weeks = {k: self._weekly(k, scenario.horizon) for k in self._shapes}
+        self._first_week = 0  # the week in row 0 of self._weeks
+        self.record: dict[str, list[np.ndarray]] = {k: [] for k in self._shapes}
 
     @property
     def relations(self):
@@ -182,25 +198,27 @@ class TradeWarModel(mesa.Model):
     def draw(self) -> dict[str, np.ndarray]:
         """The week's random numbers by stream name, every week in the same shapes whatever
         the state, so paired runs share them (docs/model.md §4.8)."""
-        s, pairs = self.streams, (self.R, self.N, self.N)
-        u = {name: s[name].random(pairs) for name in PAIR_DRAWS}
-        u["market"] = s["market"].standard_normal((self.R, self.N))
-        u["events"] = s["events"].random((self.R, len(self.random_events)))
+        s, rows = self.streams, self.R // self.tile
+        u = {name: s[name].random((rows, self.N, self.N)) for name in PAIR_DRAWS}
+        u["market"] = s["market"].standard_normal((rows, self.N))
+        u["events"] = s["events"].random((rows, len(self.random_events)))
+        if self.tile > 1:
+            u = {k: np.tile(v, (self.tile,) + (1,) * (v.ndim - 1)) for k, v in u.items()}
         return u
 
     def step(self) -> None:
         t, e, d = self.week, self.economy, self.diplomacy
         u = self.draw()
         self._apply_events(t, u["events"])
-        self.agents.do("assess", economy.observe(e, self.structure))
+        self.agents.do("assess", economy.observe(e, self.structure, self.inputs))
         # Policies answer headline moves (scheduled and threatened raises included); quiet
         # exemptions are not moves to retaliate against.
         moves = e.headline - self.seen
         self.seen = e.headline.copy()
-        proposed = [a.propose_tariffs(e.headline[:, a.index, :], e.exempt[:, a.index, :],
+        proposed = [a.propose_tariffs(row(e.headline, a.index), row(e.exempt, a.index),
                                       moves[:, :, a.index]) for a in self.countries]  # fmt: skip
-        headline = np.stack([h for h, _ in proposed], axis=1)
-        exempt = np.stack([x for _, x in proposed], axis=1)
+        headline = rows([h for h, _ in proposed])
+        exempt = rows([x for _, x in proposed])
         choice = d.choose(t, u["choice"])
         frozen = (d.rel.status == TRUCE) | ~self.offdiag
         self._set_rates(t, np.where(frozen, e.headline, headline),
@@ -215,7 +233,7 @@ class TradeWarModel(mesa.Model):
         # Deals, snap-backs and collapses are not moves to retaliate against.
         self.seen += e.headline - before
         quarrel = (d.rel.status != TRUCE) & (d.rel.status != PEACE) & self.offdiag
-        e.weeks_in_conflict += quarrel.any(axis=2)
+        e.weeks_in_conflict += either(quarrel, 2)
         economy.advance(e, self.structure, u["market"])
         self._record()
         self.week += 1
@@ -230,10 +248,11 @@ class TradeWarModel(mesa.Model):
             self.log.add_pairs("escalation", t, raised, v1=e.headline, v2=headline)
             new = economy.effective(headline, exempt)
             self.log.add_pairs("relief", t, new <= e.tariff - 1.0, v1=e.tariff, v2=new)
-        self.last_raise = np.where(raised, t, self.last_raise)
-        # an escalation ends a peace: the pair is in conflict from now on
-        status = self.diplomacy.rel.status
-        status[symmetric(raised) & (status == PEACE)] = CONFLICT
+        if raised.any():  # most weeks see no escalation
+            self.last_raise = np.where(raised, t, self.last_raise)
+            # an escalation ends a peace: the pair is in conflict from now on
+            status = self.diplomacy.rel.status
+            status[symmetric(raised) & (status == PEACE)] = CONFLICT
         e.set_rates(headline, exempt)
         np.maximum(self.peak_tariff, e.tariff, out=self.peak_tariff)
 
@@ -272,24 +291,38 @@ class TradeWarModel(mesa.Model):
 
     def clip(self, tariff: np.ndarray) -> np.ndarray:
         """Every country's tariffs within its own [floor, cap]; none on itself."""
-        out = np.stack([a.clip(tariff[:, a.index, :]) for a in self.countries], axis=1)
-        out[:, ~self.offdiag] = 0.0
+        out = np.clip(tariff, *self._bounds)  # as each agent's clip does on its row
+        diagonal = np.arange(self.N)
+        out[:, diagonal, diagonal] = 0.0
         return out
 
+    def _weekly(self, key: str, weeks: int) -> np.ndarray:
+        """Room for ``weeks`` weeks of the recorded quantity ``key``: status is the int8 code,
+        the others float32; channels a country does not have stay NaN."""
+        dtype = np.int8 if key == "status" else np.float32
+        shape = (weeks, *self._shapes[key])
+        return np.full(shape, np.nan, dtype) if key == "channels" else np.empty(shape, dtype)
+
     def _record(self) -> None:
-        e, rec = self.economy, self.record
-        rec["tariff"].append(e.tariff.astype(np.float32))
-        rec["pressure"].append(self.pressures().astype(np.float32))
-        rec["anxiety"].append(self.anxieties().astype(np.float32))
-        rec["drawdown"].append(e.drawdown().astype(np.float32))
-        rec["status"].append(self.relations.status.copy())
-        channels = np.full((self.R, self.N, len(self.channel_names)), np.nan, dtype=np.float32)
+        e = self.economy
+        if self.week - self._first_week == len(self._weeks["tariff"]):
+            # stepped past the horizon: room for as many weeks again
+            self._weeks = {k: self._weekly(k, max(self.week, 1)) for k in self._shapes}
+            self._first_week = self.week
+        now = {k: v[self.week - self._first_week] for k, v in self._weeks.items()}
+        now["tariff"][:] = e.tariff  # assignment casts to float32 as astype does
+        for a in self.countries:
+            now["pressure"][:, a.index] = a.pressure
+            now["anxiety"][:, a.index] = a.anxiety
+        now["drawdown"][:] = e.drawdown()
+        now["status"][:] = self.relations.status
         for a in self.countries:
             for name, value in a.contributions.items():
-                channels[:, a.index, self.channel_names.index(name)] = value
-        rec["channels"].append(channels)
-        rec["import_loss"].append(e.import_loss.astype(np.float32))
-        rec["export_loss"].append(e.export_loss.astype(np.float32))
+                now["channels"][:, a.index, self.channel_names.index(name)] = value
+        now["import_loss"][:] = e.import_loss
+        now["export_loss"][:] = e.export_loss
+        for k, v in now.items():
+            self.record[k].append(v)
 
     # ------------------------------------------------------------------ running
 
@@ -312,6 +345,8 @@ class TradeWarModel(mesa.Model):
 
     def trajectory(self) -> dict[str, np.ndarray]:
         """Recorded weekly state, each ``(weeks, R, ...)``: week w is the end of week w."""
+        if self._first_week == 0:
+            return {k: v[: self.week] for k, v in self._weeks.items()}
         return {k: np.stack(v) for k, v in self.record.items()}
 
     def layout(self) -> C.Layout:

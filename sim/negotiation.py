@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import elementwise
 
+from sim.small import swapped
+
 CONFLICT, SCHEDULED, TALKS, TRUCE, PEACE = 0, 1, 2, 3, 4
 STATUSES = ("conflict", "scheduled", "talks", "truce", "peace")
 
@@ -201,7 +203,7 @@ def side_cut(kind: str, value, rule_cut: np.ndarray, headline: np.ndarray) -> np
 
 def symmetric(mask: np.ndarray) -> np.ndarray:
     """A pair mask from an ordered one: true for (i, j) and (j, i) when either was true."""
-    return mask | mask.transpose(0, 2, 1)
+    return mask | swapped(mask)
 
 
 def upper(n: int) -> np.ndarray:

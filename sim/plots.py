@@ -96,6 +96,10 @@ def _save_all(plt, makers, folder: Path, out) -> list[Path]:
 def figure_makers(results, outcomes: list[str] | None = None) -> list:
     """(name, maker) of every figure ``plot`` draws for ``results``; ``maker(plt, results)``
     returns a figure or None. An unknown sweep outcome is refused before any figure."""
+    if results.kind == "calibrate":
+        from sim.calibration_plots import FIGURES
+
+        return [(n, lambda plt, r, m=m: m(plt, r.folder)) for n, m in FIGURES]
     if results.kind != "sweep":
         return list(RUN_FIGURES)
     from sim.sweepplots import SWEEP_FIGURES, outcomes_of

@@ -84,6 +84,8 @@ def load(folder: str | Path, pandas: bool | None = None, allow_code: bool = Fals
     scenario = _scenario(folder, allow_code)
     manifest, problems = _manifest(folder, scenario.horizon)
     use_pandas = _pandas_wanted(pandas)
+    if (manifest or {}).get("kind") == "calibrate" or (folder / "generations").is_dir():
+        return _calibration(folder, scenario, manifest, problems, use_pandas)
     sweep = (folder / "sweep.json").is_file()
     params = _swept(folder) if sweep else ()
     lay = _layout(scenario, params)
@@ -116,6 +118,32 @@ def load(folder: str | Path, pandas: bool | None = None, allow_code: bool = Fals
     kind = "sweep" if sweep else "run"
     return Results(folder, kind, manifest, not problem, problem, tables, lay, scenario.horizon,
                    params, scenario.start_date, scenario.outcomes)  # fmt: skip
+
+
+def _calibration(folder: Path, scenario, manifest, problems: list[str], use_pandas: bool):
+    """A ``tradewar calibrate`` folder: posterior, generations and fit (``params`` are the
+    calibrated keys, which the posterior's columns expand over)."""
+    try:
+        keys = tuple(json.loads((folder / "settings.json").read_text(encoding="utf-8"))["keys"])
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        raise OutputError(f"{folder}: not a calibration folder (settings.json: {exc})") from None
+    lay = replace(_layout(scenario, ()), keys=keys)
+    check = Checker(lay, scenario.horizon, keys)
+    tables = {}
+    for name, entries in C.CALIBRATION_TABLES.items():
+        path = folder / f"{name}.csv"
+        if not path.is_file():
+            problems.append(f"no {path.name}: the calibration has not finished")
+            continue
+        header, rows, lines, torn = _read_rows(path)
+        if torn or not header:
+            problems.append(f"{path.name}: torn (a writer was killed)")
+            continue
+        columns = check.table(path, header, rows, [f"line {n}" for n in lines], entries, lay)
+        tables[name] = _frame(columns, use_pandas)
+    problem = "; ".join(dict.fromkeys(problems))
+    return Results(folder, "calibrate", manifest, not problem, problem, tables, lay,
+                   scenario.horizon, keys, scenario.start_date, scenario.outcomes)  # fmt: skip
 
 
 def _scenario(folder: Path, allow_code: bool):

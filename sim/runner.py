@@ -96,9 +96,12 @@ def simulate_model(scenario: Scenario, block: int) -> TradeWarModel:
     return TradeWarModel(scenario, scenario.block_size, block_seed(scenario.seed, block)).simulate()
 
 
-def _guarded(scenario: Scenario, block: int, detail: bool = True) -> BlockResult:
+def _guarded(scenario: Scenario, block: int, detail: bool = True,
+             with_events: bool = True) -> BlockResult:  # fmt: skip
     try:
-        return simulate_block(scenario, block, detail)
+        if with_events:  # the call run's blocks always made (tests stand in for it)
+            return simulate_block(scenario, block, detail)
+        return simulate_block(scenario, block, detail, with_events=False)
     except Exception as exc:
         raise BlockError(
             f"block {block} (runs {block * scenario.block_size} onward, "
@@ -111,65 +114,71 @@ def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 
 
-Task = tuple[Scenario, int, bool]  # scenario, block, detail
+# the default task (a block): scenario, block, detail[, events (default True)]
+Task = tuple[Scenario, int, bool] | tuple[Scenario, int, bool, bool]
 
 
 RECYCLE_RUNS = 250_000  # runs a local worker simulates before its pool is replaced
 
 
 def run_tasks(
-    tasks: Iterable[Task], workers: int | None = None, executor: Executor | None = None
-) -> Iterator[BlockResult]:
-    """Yield each task's block result in task order.
+    tasks: Iterable[tuple], workers: int | None = None, executor: Executor | None = None,
+    fn: Callable | None = None,
+) -> Iterator:  # fmt: skip
+    """Yield each task's result in task order: ``fn(*task)``, by default a block's result.
 
     Tasks run in-process when there is one worker and no executor; otherwise on ``executor``
     (a Dask client's executor, say) or a local process pool of ``workers``. At most two tasks
-    per worker are in flight, so memory stays bounded however many runs there are. A local
-    pool is replaced by a fresh one after about :data:`RECYCLE_RUNS` runs per worker: a
-    long-lived worker's resident memory crept up by about 170 MB per million runs (measured,
-    cause not found), which would pass 1 GB before ten million; a new pool costs a few
-    seconds of start-up every few minutes. Results do not depend on it.
+    per worker are in flight, so memory stays bounded however many runs there are. ``fn`` must
+    be a module-level function (it is sent to the workers by name).
+
+    For blocks (no ``fn``) a local pool is replaced by a fresh one after about
+    :data:`RECYCLE_RUNS` runs per worker: a long-lived worker's resident memory crept up by
+    about 170 MB per million runs (measured, cause not found), which would pass 1 GB before
+    ten million; a new pool costs a few seconds of start-up every few minutes. Results do not
+    depend on it.
     """
+    call = _guarded if fn is None else fn
     workers = workers or default_workers()
     if executor is None and workers <= 1:
         for task in tasks:
-            yield _guarded(*task)
+            yield call(*task)
         return
     if executor is not None:
-        yield from _in_flight(tasks, workers, executor, own=False)
+        yield from _in_flight(tasks, workers, executor, call, own=False)
         return
     todo = iter(tasks)
+    budget = RECYCLE_RUNS * workers if fn is None else None
     while (first := next(todo, None)) is not None:
-        pool = ProcessPoolExecutor(
-            workers, mp_context=multiprocessing.get_context("spawn"),
-            initializer=interrupts.worker_init,
-        )  # fmt: skip
-        yield from _in_flight(_up_to(first, todo, RECYCLE_RUNS * workers), workers, pool, True)
+        chunk = _up_to(first, todo, budget)
+        yield from _in_flight(chunk, workers, local_pool(workers), call, own=True)
 
 
-def _up_to(first: Task, tasks: Iterator[Task], runs: int) -> Iterator[Task]:
-    """``first`` and the tasks after it, until they hold about ``runs`` runs (lazily: a
-    sweep's tasks are made as they are needed)."""
+def _up_to(first: Task, tasks: Iterator[Task], runs: int | None) -> Iterator[Task]:
+    """``first`` and the tasks after it, until they hold about ``runs`` runs (all of them for
+    None); lazily, as a sweep's tasks are made as they are needed."""
     total, task = 0, first
     while task is not None:
         yield task
-        total += min(task[0].block_size, task[0].runs)
-        task = next(tasks, None) if total < runs else None
+        if runs is not None:
+            total += min(task[0].block_size, task[0].runs)
+        task = next(tasks, None) if runs is None or total < runs else None
 
 
-def _in_flight(tasks: Iterable[Task], workers: int, executor: Executor, own: bool):
-    """Yield the results of ``tasks`` run on ``executor``, two per worker in flight; shut a
-    pool of our ``own`` down at the end (at once when stopped early)."""
+def _in_flight(tasks: Iterable[tuple], workers: int, executor: Executor, call: Callable,
+               own: bool) -> Iterator:  # fmt: skip
+    """Yield ``call(*task)`` of each task run on ``executor``, two per worker in flight; shut
+    a pool of our ``own`` down at the end (at once when stopped early)."""
     pending: deque = deque()
     finished = False
     try:
         todo = iter(tasks)
-        pending.extend(executor.submit(_guarded, *task) for task in islice(todo, 2 * workers))
+        pending.extend(executor.submit(call, *task) for task in islice(todo, 2 * workers))
         while pending:
             result = pending.popleft().result()
             following = next(todo, None)
             if following is not None:
-                pending.append(executor.submit(_guarded, *following))
+                pending.append(executor.submit(call, *following))
             yield result
         finished = True
     finally:
@@ -183,6 +192,32 @@ def _in_flight(tasks: Iterable[Task], workers: int, executor: Executor, own: boo
                 else:
                     for future in pending:
                         future.cancel()
+
+
+def local_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of ``workers`` fresh processes that ignore Ctrl-C (the parent handles it)."""
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=interrupts.worker_init)  # fmt: skip
+
+
+@contextlib.contextmanager
+def shared_pool(workers: int | None = None, executor: Executor | None = None):
+    """The executor for several :func:`run_tasks` calls in a row (a calibration's
+    generations): ``executor`` if given, None for one worker, else one local pool for them
+    all, so each call does not start processes again. On an error or an interrupt the pool's
+    processes are ended at once, as :func:`run_tasks` does with its own."""
+    workers = workers or default_workers()
+    if executor is not None or workers <= 1:
+        yield executor
+        return
+    pool = local_pool(workers)
+    try:
+        yield pool
+    except BaseException:
+        with interrupts.shielded():
+            abandon(pool)
+        raise
+    pool.shutdown(wait=True)
 
 
 def abandon(executor: ProcessPoolExecutor, bound: float = 10.0) -> None:

@@ -1,8 +1,16 @@
-"""Reductions over the few countries or channels of a block: one numpy call per element of
-the short axis instead of numpy's reduction, which is slow on an axis of length 2 or 3.
+"""Array operations over the few countries or channels of a block, one numpy call per element
+of the short axes instead of one call over the whole array.
+
+numpy is slow on ``(R, N, N)`` arrays whenever the innermost loop it can find is the short
+country axis: reductions over it, a row ``x[:, i, :]`` combined with anything, or a
+transposed view combined with an untransposed one all run an inner loop of length N = 2 per
+run (measured 10-30x slower than the same number of elements in one stride at R = 5,000).
+A slice ``x[:, i, j]`` is one long stride, so these helpers work element by element of the
+short axes.
 
 The order of the additions is numpy's own (0.0, then each element in turn), so results are
-bit-identical to ``x.sum(axis)``, signed zeros included (tests/test_small.py checks it).
+bit-identical to ``x.sum(axis)``, signed zeros included (tests/test_small.py checks every
+helper against the numpy expression it replaces).
 """
 
 from __future__ import annotations
@@ -16,8 +24,20 @@ def _parts(x: np.ndarray, axis: int) -> list[np.ndarray]:
     return [x[(*head, k)] for k in range(x.shape[axis])]
 
 
+def _by_column(reduce, x: np.ndarray) -> np.ndarray:
+    """``reduce(x, 1)`` of an ``(R, N, M)`` array one column ``[:, :, j]`` at a time: the rows
+    ``x[:, k, :]`` it would combine otherwise are the slow layout."""
+    columns = [reduce(x[:, :, j], 1) for j in range(x.shape[2])]
+    out = np.empty((x.shape[0], x.shape[2]), dtype=columns[0].dtype)
+    for j, column in enumerate(columns):
+        out[:, j] = column
+    return out
+
+
 def total(x: np.ndarray, axis: int) -> np.ndarray:
     """``x.sum(axis)`` for a float array, in the same rounding."""
+    if x.ndim == 3 and axis == 1:
+        return _by_column(total, x)
     parts = _parts(x, axis)
     out = parts[0] + 0.0  # as numpy does: -0.0 + 0.0 is 0.0
     for part in parts[1:]:
@@ -27,6 +47,8 @@ def total(x: np.ndarray, axis: int) -> np.ndarray:
 
 def count(mask: np.ndarray, axis: int) -> np.ndarray:
     """``mask.sum(axis)`` for a boolean array: how many are true, as integers."""
+    if mask.ndim == 3 and axis == 1:
+        return _by_column(count, mask)
     parts = _parts(mask, axis)
     out = parts[0].astype(np.int64)
     for part in parts[1:]:
@@ -36,6 +58,8 @@ def count(mask: np.ndarray, axis: int) -> np.ndarray:
 
 def largest(x: np.ndarray, axis: int) -> np.ndarray:
     """``x.max(axis)``."""
+    if x.ndim == 3 and axis == 1:
+        return _by_column(largest, x)
     parts = _parts(x, axis)
     out = parts[0].copy()
     for part in parts[1:]:
@@ -46,3 +70,60 @@ def largest(x: np.ndarray, axis: int) -> np.ndarray:
 def pairs_count(mask: np.ndarray) -> np.ndarray:
     """``mask.sum(axis=(1, 2))`` of an ``(R, N, N)`` boolean array."""
     return count(np.reshape(mask, (len(mask), -1)), 1)
+
+
+def either(mask: np.ndarray, axis: int) -> np.ndarray:
+    """``mask.any(axis)``."""
+    if mask.ndim == 3 and axis == 1:
+        return _by_column(either, mask)
+    parts = _parts(mask, axis)
+    out = parts[0].copy()
+    for part in parts[1:]:
+        out |= part
+    return out
+
+
+def pairs_any(mask: np.ndarray) -> np.ndarray:
+    """``mask.any(axis=(1, 2))`` of an ``(R, N, N)`` boolean array."""
+    return either(np.reshape(mask, (len(mask), -1)), 1)
+
+
+def swapped(x: np.ndarray) -> np.ndarray:
+    """``x.transpose(0, 2, 1)`` of an ``(R, N, N)`` array, as a new C-ordered array."""
+    out = np.empty(x.shape, dtype=x.dtype)
+    for i in range(x.shape[1]):
+        for j in range(x.shape[2]):
+            out[:, i, j] = x[:, j, i]
+    return out
+
+
+def rows(parts) -> np.ndarray:
+    """``np.stack(parts, axis=1)`` of ``(R, M)`` arrays: part ``i`` is row ``[:, i, :]``."""
+    parts = [np.asarray(p) for p in parts]
+    out = np.empty((len(parts[0]), len(parts), parts[0].shape[1]), dtype=np.result_type(*parts))
+    for i, part in enumerate(parts):
+        for j in range(part.shape[1]):
+            out[:, i, j] = part[:, j]
+    return out
+
+
+def row(x: np.ndarray, i: int) -> np.ndarray:
+    """``x[:, i, :]`` as a new C-ordered ``(R, M)`` array (fast to compute with)."""
+    out = np.empty((x.shape[0], x.shape[2]), dtype=x.dtype)
+    for j in range(x.shape[2]):
+        out[:, j] = x[:, i, j]
+    return out
+
+
+def first_true(mask: np.ndarray) -> np.ndarray:
+    """``mask.argmax(axis=1)`` of an ``(R, M)`` boolean array: the first true column (0 if
+    none)."""
+    out = np.zeros(len(mask), dtype=np.intp)
+    for k in range(mask.shape[1] - 1, -1, -1):
+        out[mask[:, k]] = k
+    return out
+
+
+def runs_last(x: np.ndarray, i: int) -> np.ndarray:
+    """``x[:, i, :].T`` as a new C-ordered ``(M, R)`` array."""
+    return np.stack([x[:, i, j] for j in range(x.shape[2])])

@@ -33,6 +33,8 @@ def summarize(folder, fmt: str = "table", allow_code: bool = False, sort_by: str
     points' columns and the sensitivity shown.
     """
     results = load(folder, pandas=False, allow_code=allow_code)
+    if results.kind == "calibrate":
+        return _calibration(results, fmt)
     if results.kind == "sweep":
         data = _sweep(results, sort_by, ascending, outcomes)
     else:
@@ -46,6 +48,18 @@ def summarize(folder, fmt: str = "table", allow_code: bool = False, sort_by: str
     if fmt == "csv":
         return _csv(data)
     return _table(data)
+
+
+def _calibration(results: Results, fmt: str) -> str:
+    """A calibration's printed report (report.txt); its tables are its CSV files."""
+    report = results.folder / "report.txt"
+    if fmt != "table":
+        raise OutputError(f"{results.folder}: a calibration folder: its tables are already "
+                          "CSV files (posterior.csv, generations.csv, fit.csv)")  # fmt: skip
+    if not results.complete or not report.is_file():
+        raise OutputError(f"{results.folder}: incomplete calibration ({results.problem}); "
+                          "finish it with tradewar calibrate --resume")  # fmt: skip
+    return report.read_text(encoding="utf-8")
 
 
 def _plain(value):

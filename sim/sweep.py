@@ -43,6 +43,8 @@ from sim.schema import Context
 from sim.sensitivity import DESIGN_KEY, sensitivity
 from sim.sweeppoints import concatenate, finished, point_file, read_point, record_outcomes
 from sim.sweepsettings import Settings, check, listed_rows, read_settings
+from sim.trajectories import SUFFIX as TRAJECTORY
+from sim.trajectories import point_text as trajectory_text
 
 
 def settings_for(scenario: Scenario, method=None, points=None, runs_per_point=None,
@@ -175,9 +177,10 @@ def is_complete(folder: Path, s: Settings) -> bool:
 
 
 def tasks_for(base: str, s: Settings, values: np.ndarray, todo: list[int], block_size: int,
-              failed: Callable[[int, str], None], order: deque,
-              allow_code: bool = False) -> Iterator:  # fmt: skip
-    """(scenario, block, detail) for every block of every point to run, point by point.
+              failed: Callable[[int, str], None], order: deque, allow_code: bool = False,
+              trajectories: bool = False) -> Iterator:  # fmt: skip
+    """(scenario, block, detail[, events]) for every block of every point to run, point by
+    point.
 
     A point whose values make the scenario invalid is reported to ``failed`` and skipped;
     the point of every task yielded is appended to ``order``.
@@ -191,12 +194,17 @@ def tasks_for(base: str, s: Settings, values: np.ndarray, todo: list[int], block
             continue
         for b in range(block_count(scenario.runs, scenario.block_size)):
             order.append(p)
-            yield scenario, b, False
+            # trajectories without the events: the sweep keeps only the tariffs
+            yield (scenario, b, True, False) if trajectories else (scenario, b, False)
 
 
 def run(folder: Path, *, workers=None, executor=None, runs_detail=False, allow_code=False,
-        on_point: Callable[[int], None] | None = None) -> Report:  # fmt: skip
-    """Run (or finish) the sweep set up in ``folder``, then write its result files."""
+        on_point: Callable[[int], None] | None = None,
+        trajectories: bool = False) -> Report:  # fmt: skip
+    """Run (or finish) the sweep set up in ``folder``, then write its result files.
+
+    ``trajectories``: also keep each point's weekly tariff percentiles (:mod:`sim.trajectories`).
+    """
     s, _ = read_settings(folder)
     base = (folder / "scenario.yaml").read_text(encoding="utf-8")
     scenario = load_text(base, str(folder / "scenario.yaml"), allow_code=allow_code)
@@ -206,13 +214,16 @@ def run(folder: Path, *, workers=None, executor=None, runs_detail=False, allow_c
         (folder / "points").mkdir(exist_ok=True)
     except OSError as exc:  # e.g. a file named points
         raise OutputError(f"{folder / 'points'}: cannot hold the point records: {exc}") from None
-    done = finished(folder, values, runs_detail)
+    done = finished(folder, values, runs_detail, trajectories)
     todo = [p for p in range(len(values)) if p not in done]
 
-    def record(p: int, stats_: dict | None, error: str | None, detail: str = "") -> None:
+    def record(p: int, stats_: dict | None, error: str | None, detail: str = "",
+               weekly: str = "") -> None:  # fmt: skip
         with interrupts.deferred():  # the json marks the point done: write it last, whole
             if detail:
                 point_file(folder, p, "csv").write_text(detail, encoding="utf-8")
+            if weekly:
+                point_file(folder, p, TRAJECTORY).write_text(weekly, encoding="utf-8")
             write_json_atomic(point_file(folder, p, "json"), {
                 "point": p, "values": [float(v) for v in values[p]], "stats": stats_,
                 "error": error,
@@ -223,18 +234,22 @@ def run(folder: Path, *, workers=None, executor=None, runs_detail=False, allow_c
     blocks = blocks_per_point(s, scenario.block_size)
     order: deque = deque()
     failed = lambda p, error: record(p, None, error)  # noqa: E731
-    tasks = tasks_for(base, s, values, todo, scenario.block_size, failed, order, allow_code)
+    tasks = tasks_for(base, s, values, todo, scenario.block_size, failed, order, allow_code,
+                      trajectories)  # fmt: skip
     pending: list = []
+    tariffs: list = []  # the point's blocks' tariff trajectories (only those are kept)
     for result in run_tasks(tasks, workers, executor):
-        pending.append(result)
+        pending.append(result.outcomes)
+        if trajectories:
+            tariffs.append(result.trajectory["tariff"])
         p = order.popleft()
         if len(pending) == blocks:
-            outcomes = {k: np.concatenate([r.outcomes[k] for r in pending])
-                        for k in pending[0].outcomes}  # fmt: skip
+            outcomes = {k: np.concatenate([r[k] for r in pending]) for k in pending[0]}
             detail = _runs_text(p, outcomes) if runs_detail else ""
-            record(p, point_stats(outcomes, names, scenario.outcomes), None, detail)
-            pending = []
-    return assemble(folder, s, values, names, runs_detail)
+            weekly = trajectory_text(p, tariffs, names, scenario.start_date) if tariffs else ""
+            record(p, point_stats(outcomes, names, scenario.outcomes), None, detail, weekly)
+            pending, tariffs = [], []
+    return assemble(folder, s, values, names, runs_detail, trajectories)
 
 
 def _runs_text(p: int, outcomes: dict[str, np.ndarray]) -> str:
@@ -244,8 +259,9 @@ def _runs_text(p: int, outcomes: dict[str, np.ndarray]) -> str:
 
 
 def assemble(folder: Path, s: Settings, values: np.ndarray, names: list[str],
-             runs_detail: bool) -> Report:  # fmt: skip
-    """points.csv (and runs.csv, sensitivity.csv) from the finished points, in point order."""
+             runs_detail: bool, trajectories: bool = False) -> Report:  # fmt: skip
+    """points.csv (and runs.csv, trajectories.csv, sensitivity.csv) from the finished points,
+    in point order."""
     records = [read_point(folder, p, values[p]) for p in range(len(values))]
     if None in records:  # a record went missing or was damaged while the sweep ran
         p = records.index(None)
@@ -262,6 +278,9 @@ def assemble(folder: Path, s: Settings, values: np.ndarray, names: list[str],
     write_columns(folder / "points.csv", columns)
     if runs_detail:
         concatenate(folder / "runs.csv", [point_file(folder, p, "csv") for p in range(len(values))])
+    if trajectories:
+        concatenate(folder / "trajectories.csv",
+                    [point_file(folder, p, TRAJECTORY) for p in range(len(values))])  # fmt: skip
     failures = [(r["point"], r["error"]) for r in records if r["error"]]
     keys = [p.key for p in s.params]
     estimates = [o for o in outcome_names if not o.endswith(("_low", "_high"))]

@@ -5,7 +5,8 @@ against the swept parameter (one parameter), as maps over two parameters (cells 
 or binned means of a scattered design, which the title says), as binned means against each
 parameter's quantiles (more parameters), and as Sobol' indices, where an outcome that does
 not vary in the design is drawn as a note and a missing interval as no bar, never as a
-zero-width one.
+zero-width one. A sweep run with ``--trajectories`` also gets the tariff trajectories of
+:mod:`sim.trajectoryplots`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import numpy as np
 from sim import columns as C
 from sim.effects import binned_means
 from sim.results import OutputError
+from sim.trajectoryplots import trajectory_fans, trajectory_lines
 
 COLS = 3
 MAP_BINS = 8
@@ -192,4 +194,5 @@ def sobol_bars(plt, results, chosen=None):
 
 
 SWEEP_FIGURES = [("outcomes", outcomes_vs_parameter), ("heatmap", heatmaps),
-                 ("marginals", marginals), ("sobol", sobol_bars)]  # fmt: skip
+                 ("marginals", marginals), ("sobol", sobol_bars),
+                 ("trajectories", trajectory_lines), ("fans", trajectory_fans)]  # fmt: skip

@@ -15,6 +15,7 @@ import numpy as np
 
 from sim.results import OutputError
 from sim.scenario import MAX_BYTES
+from sim.trajectories import SUFFIX as TRAJECTORY
 
 
 def point_file(folder: Path, p: int, suffix: str) -> Path:
@@ -45,12 +46,16 @@ def _is_record(r, p: int, values: np.ndarray) -> bool:
     return same and r["values"] == [float(v) for v in values] and (ok or failed)
 
 
-def finished(folder: Path, values: np.ndarray, detail: bool = False) -> set[int]:
-    """The points with a record (and, if they ran in a ``--runs-detail`` sweep, a runs file)."""
+def finished(folder: Path, values: np.ndarray, detail: bool = False,
+             trajectories: bool = False) -> set[int]:  # fmt: skip
+    """The points with a record (and, if they ran in a ``--runs-detail`` sweep, a runs file;
+    in a ``--trajectories`` sweep, a trajectory file)."""
+    kept = [s for s, wanted in (("csv", detail), (TRAJECTORY, trajectories)) if wanted]
     done = set()
     for p in range(len(values)):
         record = read_point(folder, p, values[p])
-        lost = detail and record and record["stats"] and not point_file(folder, p, "csv").is_file()
+        lost = record and record["stats"] and not all(point_file(folder, p, s).is_file()
+                                                      for s in kept)  # fmt: skip
         if record is not None and not lost:
             done.add(p)
     return done

@@ -92,7 +92,8 @@ def listed_rows(params) -> bool:
     return len(lengths) == 1 and lengths != {-1}
 
 
-FIELDS = ("method", "points", "runs_per_point", "params", "seed", "runs_detail")
+FIELDS = ("method", "points", "runs_per_point", "params", "seed", "runs_detail", "trajectories")
+REQUIRED = FIELDS[:5]
 PARAM_FIELDS = ("key", "values", "low", "high", "num")
 
 
@@ -121,12 +122,13 @@ def from_json(raw, ctx: Context) -> Settings:
     """Settings from sweep.json's mapping, validated as strictly as a scenario's."""
     raw = mapping(raw, (), ctx)
     reject_unknown(raw, FIELDS, (), ctx)
-    for name in FIELDS[:-1]:
+    for name in REQUIRED:
         if name not in raw:
             raise ctx.error((name,), "required key is missing")
-    detail = raw.get("runs_detail", False)
-    if not isinstance(detail, bool):
-        raise ctx.error(("runs_detail",), f"expected true or false, got {short(detail)}")
+    for name in FIELDS[len(REQUIRED) :]:  # optional flags
+        flag = raw.get(name, False)
+        if not isinstance(flag, bool):
+            raise ctx.error((name,), f"expected true or false, got {short(flag)}")
     s = Settings(
         Text(choices=METHODS).convert(raw["method"], ("method",), ctx),
         _whole(raw["points"], ("points",), MAX_POINTS, ctx),

@@ -18,6 +18,10 @@ observed::
 ``present: true|false`` for blank cells); ``weekly_median`` takes ``week`` and ``country`` and
 its column is a weekly quantity (``tariff_on_<J>``). A target is *met* when the 95% interval
 of the simulated statistic overlaps ``observed +- tolerance`` (docs/calibration.md).
+
+An optional ``priors:`` mapping gives ``tradewar calibrate`` a prior for a key the scenario
+holds as a fixed number (``countries.US.face_cost: {dist: uniform, low: 0, high: 0.5}``);
+``--set`` on the command line wins over it.
 Files are validated like scenarios: a mistake is a ``ScenarioError`` naming file, line and key.
 """
 
@@ -132,8 +136,17 @@ def layout_of(scenario) -> C.Layout:
     return C.Layout(names, channels, pressures, tuple(k for k, _ in uncertain(scenario)))
 
 
-def load(path: str | FilePath, scenario) -> tuple[Target, ...]:
+# Statistics whose value over a single run is that run's own value (the rest are properties
+# of many runs at one point: a share, a tail quantile, a weekly median of steps.csv).
+PER_RUN = ("median", "mean")
+
+
+def load(path: str | FilePath, scenario, per_run: bool = False) -> tuple[Target, ...]:
     """Read and validate a targets file against ``scenario``'s columns.
+
+    Args:
+        per_run: each run is compared with the targets on its own (``calibrate --from-runs``):
+            only the statistics of :data:`PER_RUN` are allowed.
 
     Raises:
         ScenarioError: any problem, naming the file, the line and the key.
@@ -145,15 +158,49 @@ def load(path: str | FilePath, scenario) -> tuple[Target, ...]:
     raw, lines = parse_yaml(text, str(path))
     ctx = Context(str(path), lines)
     top = mapping(raw, (), ctx)
-    reject_unknown(top, ("targets",), (), ctx)
+    reject_unknown(top, ("targets", "priors"), (), ctx)
     entries = mapping(top.get("targets"), ("targets",), ctx)
     if not entries:
         raise ctx.error(("targets",), "no targets")
     lay = layout_of(scenario)
     columns = set(C.names(C.OUTCOMES, lay))
     weekly = {C.TARIFF_ON.name(j=j) for j in lay.names}
-    return tuple(_target(str(name), body, ("targets", str(name)), ctx, columns, weekly, lay)
-                 for name, body in entries.items())  # fmt: skip
+    out = tuple(_target(str(name), body, ("targets", str(name)), ctx, columns, weekly, lay)
+                for name, body in entries.items())  # fmt: skip
+    for t in out if per_run else ():
+        if t.statistic not in PER_RUN:
+            raise ctx.error(("targets", t.name, "statistic"), (
+                f"a {t.statistic} is a statistic of many runs at one parameter point; "
+                f"--from-runs compares each run with the targets on its own, so only "
+                f"{' and '.join(PER_RUN)} targets (the run's own value) apply"))  # fmt: skip
+    return out
+
+
+def read_priors(path: str | FilePath) -> dict[str, tuple[str, str]]:
+    """The file's ``priors:`` section: dotted key -> (its ``{dist: ...}`` as flow YAML, for
+    an override, and ``FILE:LINE`` for errors). A prior is checked against the scenario when
+    it is applied (``tradewar calibrate``), as a ``--set`` would be.
+
+    Raises:
+        ScenarioError: a prior that is not a ``{dist: ...}`` mapping, naming file and line.
+    """
+    import yaml
+
+    try:
+        text = FilePath(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"{path}: cannot read targets file: {exc}") from None
+    raw, lines = parse_yaml(text, str(path))
+    ctx = Context(str(path), lines)
+    entries = mapping(mapping(raw, (), ctx).get("priors"), ("priors",), ctx)
+    out = {}
+    for key, body in entries.items():
+        where = ("priors", str(key))
+        if not isinstance(body, dict) or "dist" not in body:
+            raise ctx.error(where, "expected a {dist: NAME, ...} mapping (a prior)")
+        flow = yaml.safe_dump(body, default_flow_style=True, sort_keys=False).strip()
+        out[str(key)] = (flow.removesuffix("\n..."), f"{path}:{lines.get(where, '?')}")
+    return out
 
 
 KEYS = ("statistic", "column", "observed", "tolerance", "se", "weight", "source", "q", "week",

@@ -34,7 +34,8 @@ def test_the_examples_in_docs_api_md_run(workdir):
     namespace: dict = {}
     for k, block in enumerate(blocks):
         exec(compile(block, f"docs/api.md block {k}", "exec"), namespace)  # noqa: S102
-    assert sorted(os.listdir(workdir)) == ["my-results", "scenarios"]  # only what save() made
+    # only what save() and the calibration made
+    assert sorted(os.listdir(workdir)) == ["my-calibration", "my-results", "scenarios"]
 
 
 def test_the_docstring_examples_run(workdir):

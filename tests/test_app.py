@@ -247,13 +247,44 @@ def test_unknown_folder_kinds_are_refused(folders, tmp_path, capsys):
     pytest.importorskip("bokeh")
     import shutil
 
-    odd = tmp_path / "calibration"
+    odd = tmp_path / "odd"
     shutil.copytree(folders["run"], odd)
     manifest = json.loads((odd / "manifest.json").read_text())
-    (odd / "manifest.json").write_text(json.dumps({**manifest, "kind": "calibration"}))
+    (odd / "manifest.json").write_text(json.dumps({**manifest, "kind": "forecast"}))
     assert main(["report", str(odd)]) == 2
     err = capsys.readouterr().err
-    assert "'calibration' folder; explore and report show run and sweep folders" in err
+    assert "'forecast' folder; explore and report show run, sweep and calibrate folders" in err
+
+
+@pytest.fixture(scope="module")
+def calibration(tmp_path_factory):
+    out = tmp_path_factory.mktemp("app_calibration") / "c"
+    assert main(["calibrate", str(US_CHINA), "--targets",
+                 str(SCENARIOS / "targets" / "us_china_2025.yaml"), "--params",
+                 "countries.CN.resolve", "negotiation.deal_rate", "--particles", "4",
+                 "--replicates", "20", "--budget", "320", "--workers", "1",
+                 "--out", str(out)]) == 0  # fmt: skip
+    return out
+
+
+def test_folder_page_and_report_show_a_calibration_folder(calibration, tmp_path, capsys):
+    pytest.importorskip("bokeh")
+    pytest.importorskip("matplotlib")
+    from bokeh.document import Document
+    from bokeh.models import Div
+
+    from sim.app.folderpage import FolderPage
+
+    doc = Document()
+    FolderPage(calibration)(doc)
+    divs = [m.text for m in doc.roots[0].select({"type": Div})]
+    text = "".join(divs)
+    assert "calibrate folder" in text and "Targets at the posterior" in text
+    assert "talks_open" in text and "countries.CN.resolve" in text and "Generations" in text
+    assert text.count("data:image/png;base64,") == 3  # the three calibration figures
+    assert main(["report", str(calibration), "--out", str(tmp_path / "r.html")]) == 0
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "Targets at the posterior" in page and page.count('alt="posterior_corner"') == 1
 
 
 # --------------------------------------------------------------------------- CLI errors

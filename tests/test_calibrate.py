@@ -11,6 +11,7 @@ from scipy import stats
 
 from sim import abc, calibrate, targets
 from sim.cli import main
+from sim.results import load as load_results
 from sim.scenario import load
 
 SCENARIO = SCENARIOS / "us_china_2025.yaml"
@@ -46,6 +47,18 @@ def test_smc_weights_match_the_closed_form_posterior_of_a_normal_mean():
     assert 100 < gens[-1].ess <= 2000
 
 
+def test_smc_runs_with_fewer_particles_than_keys():
+    """Three particles in four dimensions: the kernel covariance is singular, and used to
+    stop the calibration with a LinAlgError."""
+    prior = abc.Prior(tuple(stats.uniform(0, 1) for _ in range(4)))
+
+    def far(theta, rng):
+        return np.abs(theta.sum(axis=1) - 2.0)
+
+    gens = abc.smc(prior, far, keep=3, proposals=6, generations=3, seed=1)
+    assert all(np.isfinite(g.weights).all() and g.weights.sum() == pytest.approx(1) for g in gens)
+
+
 def test_smc_weights_undo_the_proposal():
     """A flat kernel mixture over a wide population gives weights proportional to the prior."""
     prior = abc.Prior((stats.norm(0, 1),))
@@ -68,9 +81,10 @@ def _cli(tmp_path, name, *extra):
     return main(argv), out
 
 
-def test_same_seed_gives_identical_files_for_one_and_two_workers(tmp_path, capsys):
+def test_same_seed_gives_identical_files_for_one_and_two_workers(tmp_path, capsys, monkeypatch):
     assert _cli(tmp_path, "one", "--workers", "1")[0] == 0
     assert "talks_open" in capsys.readouterr().out
+    monkeypatch.setattr(calibrate, "TASK_RUNS", 40)  # four packed blocks a generation
     assert _cli(tmp_path, "two", "--workers", "2")[0] == 0
     for name in OUTPUTS:
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
@@ -91,10 +105,23 @@ def test_a_resumed_calibration_equals_an_uninterrupted_one(tmp_path, monkeypatch
     code, out = _cli(tmp_path, "cut", "--workers", "1")
     assert code == 130 and not (out / "posterior.csv").exists()
     assert json.loads((out / "manifest.json").read_text())["complete"] is False
+    cut = load_results(out, pandas=False)  # read back as an unfinished calibration
+    assert cut.kind == "calibrate" and not cut.complete and "no posterior.csv" in cut.problem
     monkeypatch.setattr(calibrate.Simulator, "statistics", real)
     assert main(["calibrate", "--resume", str(out), "--workers", "1"]) == 0
     for name in OUTPUTS:
         assert (tmp_path / "whole" / name).read_bytes() == (out / name).read_bytes()
+
+
+def test_summarize_prints_a_calibration_report_and_refuses_other_formats(tmp_path, capsys):
+    assert _cli(tmp_path, "c", "--workers", "1")[0] == 0
+    capsys.readouterr()
+    assert main(["summarize", str(tmp_path / "c")]) == 0
+    assert capsys.readouterr().out == (tmp_path / "c" / "report.txt").read_text() + "\n"
+    assert main(["summarize", str(tmp_path / "c"), "--format", "csv"]) == 2
+    assert "a calibration folder: its tables are already CSV files" in capsys.readouterr().err
+    assert main(["compare", str(tmp_path / "c"), str(tmp_path / "c")]) == 2
+    assert "compare takes run folders, not a calibrate folder" in capsys.readouterr().err
 
 
 def test_calibrated_yaml_replaces_each_key_with_a_distribution_on_the_prior_support(tmp_path):
@@ -182,6 +209,175 @@ def test_recovery_of_known_parameters(tmp_path):
 def test_targets_are_per_point_statistics_over_the_replicates():
     s = calibrate.Settings(("countries.CN.resolve",), "smc", 400, 2, 50, 11)
     tlist = targets.load(TARGETS, load(SCENARIO))
-    sim = calibrate.Simulator(SCENARIO.read_text(), s, tlist)
+    _, prior, _ = calibrate.prior_of(load(SCENARIO), s.keys)
+    sim = calibrate.Simulator(SCENARIO.read_text(), s, tlist, prior)
     stats_ = sim.statistics(np.array([[0.2], [0.2]]))
     assert stats_.shape == (2, len(tlist)) and np.array_equal(stats_[0], stats_[1])
+
+
+def test_packed_points_give_exactly_what_each_point_gives_alone():
+    """Points packed in one block (tiled random numbers, per-replicate keys) simulate each
+    point's runs exactly as a block of its own would: every outcome, and so every statistic.
+    Two of the six uncertain keys are calibrated, so the other four are drawn (and tiled)."""
+    from sim.model import TradeWarModel
+    from sim.runner import block_seed, simulate_block
+
+    keys, reps = ("countries.CN.resolve", "negotiation.deal_rate"), 30
+    theta = np.array([[0.1, 0.5], [0.3, 2.0], [0.2, 1.0]])
+    weekly = targets.Target("w", "weekly_median", "tariff_on_CN", 30.0, 1.0, "s", week=8,
+                            country="US")  # fmt: skip
+    tlist = (*targets.load(TARGETS, load(SCENARIO)), weekly)
+    point = load(SCENARIO, [f"{k}=0.2" for k in keys] + ["seed=5"])
+    packed = calibrate.simulate_points(point, keys, theta, reps, tlist)
+    size = len(theta) * reps
+    fixed = {k: np.repeat(theta[:, j], reps) for j, k in enumerate(keys)}
+    model = TradeWarModel(point, size, block_seed(5, 0), tile=len(theta), fixed=fixed)
+    together = model.simulate().outcomes()
+    for p, row in enumerate(theta):
+        alone = load(SCENARIO, [*(f"{k}={float(v)!r}" for k, v in zip(keys, row, strict=True)),
+                                f"runs={reps}", f"block_size={reps}", "seed=5"])  # fmt: skip
+        block = simulate_block(alone, 0, True, with_events=False)
+        runs = block.outcomes
+        assert runs.keys() == together.keys()
+        for column, values in runs.items():
+            mine = together[column][p * reps : (p + 1) * reps]
+            assert values.dtype == mine.dtype and values.tobytes() == mine.tobytes(), column
+        names = alone.country_names()
+        us_on_cn = block.trajectory["tariff"][:, :, names.index("US"), names.index("CN")]
+        expected = [t.evaluate(runs, {("US", "tariff_on_CN"): us_on_cn})[0] for t in tlist]
+        assert np.array_equal(packed[p], expected, equal_nan=True)
+    assert not np.array_equal(packed[0], packed[1], equal_nan=True)
+
+
+PER_RUN_TARGETS = """targets:
+  talks_open:
+    statistic: median
+    column: talks_week
+    given: {column: talks_week, present: true}
+    observed: 4
+    tolerance: 1.5
+    source: Geneva talks, week 4
+  deal_week:
+    statistic: mean
+    column: deal_week
+    observed: 5
+    tolerance: 2
+    source: Geneva deal, week 4
+"""
+
+
+@pytest.fixture(scope="module")
+def run_folder(tmp_path_factory):
+    out = tmp_path_factory.mktemp("from_runs") / "runs"
+    assert main(["run", str(SCENARIO), "--runs", "300", "--quiet", "--workers", "1",
+                 "--out", str(out)]) == 0  # fmt: skip
+    return out
+
+
+def test_from_runs_keeps_the_runs_closest_to_the_targets(tmp_path, run_folder, capsys):
+    path = tmp_path / "t.yaml"
+    path.write_text(PER_RUN_TARGETS, encoding="utf-8")
+    keys = ["countries.CN.resolve", "negotiation.deal_rate"]
+    argv = ["calibrate", "--from-runs", str(run_folder), "--targets", str(path), "--params",
+            *keys, "--particles", "20", "--out", str(tmp_path / "c")]  # fmt: skip
+    assert main(argv) == 0
+    assert "talks_open" in capsys.readouterr().out
+    with (run_folder / "runs.csv").open(encoding="utf-8") as f:
+        runs = list(csv.DictReader(f))
+    talks = np.array([float(r["talks_week"] or "nan") for r in runs])
+    deal = np.array([float(r["deal_week"] or "nan") for r in runs])
+    d = np.sqrt(((talks - 4) / 1.5) ** 2 + ((deal - 5) / 2) ** 2)
+    d = np.where(np.isnan(d), np.inf, d)
+    best = np.argsort(d, kind="stable")[:20]
+    with (tmp_path / "c" / "posterior.csv").open(encoding="utf-8") as f:
+        post = list(csv.DictReader(f))
+    assert [float(r["distance"]) for r in post] == pytest.approx(d[best].tolist())
+    for key in keys:
+        assert [float(r[key]) for r in post] == pytest.approx([float(runs[i][key]) for i in best])
+    assert {r["weight"] for r in post} == {"0.05"}
+    settings = json.loads((tmp_path / "c" / "settings.json").read_text())
+    assert settings["budget"] == 300 and settings["replicates"] == 1
+
+
+@pytest.mark.parametrize(
+    "targets_file, extra, message",
+    [(TARGETS, (), "deal_reached.statistic: a share is a statistic of many runs"),
+     (None, ("--method", "smc"), "not with --method smc"),
+     (None, ("--budget", "100"), "not with --budget")],
+)  # fmt: skip
+def test_from_runs_refuses_per_point_targets_and_simulation_options(
+    tmp_path, run_folder, capsys, targets_file, extra, message
+):
+    if targets_file is None:
+        targets_file = tmp_path / "t.yaml"
+        targets_file.write_text(PER_RUN_TARGETS, encoding="utf-8")
+    out = tmp_path / "c"
+    argv = ["calibrate", "--from-runs", str(run_folder), "--targets", str(targets_file),
+            "--out", str(out), *extra]  # fmt: skip
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tradewar: error: ") and message in err
+    assert not out.exists()
+
+
+def _with_prior(tmp_path, prior: str):
+    path = tmp_path / "targets.yaml"
+    path.write_text(TARGETS.read_text(encoding="utf-8") + f"priors:\n  {prior}\n",
+                    encoding="utf-8")  # fmt: skip
+    return path
+
+
+def _face_cost_calibration(tmp_path, targets_file, *extra):
+    out = tmp_path / "c"
+    argv = ["calibrate", str(SCENARIO), "--targets", str(targets_file), "--out", str(out),
+            "--params", "countries.CN.resolve", "countries.US.face_cost", "--particles", "4",
+            "--replicates", "20", "--budget", "320", "--workers", "1", *extra]  # fmt: skip
+    return main(argv), out
+
+
+def test_a_fixed_key_takes_its_prior_from_the_targets_file_and_set_wins(tmp_path):
+    path = _with_prior(tmp_path, "countries.US.face_cost: {dist: uniform, low: 0, high: 0.5}")
+    code, out = _face_cost_calibration(tmp_path, path)
+    assert code == 0
+    face = load(out / "calibrated.yaml").countries[0].face_cost
+    assert face.name == "beta" and face.support() == pytest.approx((0.0, 0.5))
+    narrower = "countries.US.face_cost={dist: uniform, low: 0, high: 0.3}"
+    code, out = _face_cost_calibration(tmp_path / "set", path, "--set", narrower)
+    assert code == 0
+    assert load(out / "calibrated.yaml").countries[0].face_cost.support() == pytest.approx(
+        (0.0, 0.3)
+    )
+
+
+@pytest.mark.parametrize(
+    "prior, message",
+    [("countries.US.face_cost: {dist: uniform, low: 0, high: -1}",
+      ":63: priors.countries.US.face_cost: parameters"),
+     ("countries.US.face_cost: 0.3", ":63: priors.countries.US.face_cost: expected a {dist"),
+     ("countries.US.cap: {dist: uniform, low: 0, high: 0.5}",
+      ":63: priors.countries.US.cap: " + str(SCENARIO) + ":"),
+     ("countries.CN.cap: {dist: uniform, low: 200, high: 300}", "face_cost: no prior")],
+)  # fmt: skip
+def test_a_bad_or_missing_prior_in_the_targets_file_exits_2_with_nothing_written(
+    tmp_path, capsys, prior, message
+):
+    code, out = _face_cost_calibration(tmp_path, _with_prior(tmp_path, prior))
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tradewar: error: ") and message in err, err
+    assert not out.exists()
+
+
+def test_calibrate_on_a_dask_local_cluster_gives_the_local_bytes(tmp_path, monkeypatch):
+    """Locally each generation is one packed block; on the cluster, four blocks of two."""
+    distributed = pytest.importorskip("distributed")
+    assert _cli(tmp_path, "local", "--workers", "1")[0] == 0
+    monkeypatch.setattr(calibrate, "TASK_RUNS", 40)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  host="127.0.0.1", dashboard_address=":0") as cluster:  # fmt: skip
+        address = cluster.scheduler_address
+        assert _cli(tmp_path, "dask", "--scheduler", address)[0] == 0
+    for name in OUTPUTS:
+        assert (tmp_path / "local" / name).read_bytes() == (tmp_path / "dask" / name).read_bytes()
+    manifest = json.loads((tmp_path / "dask" / "manifest.json").read_text())
+    assert manifest["workers"] == 2 and manifest["scheduler"] == address

@@ -197,9 +197,10 @@ def test_diplomacy_takes_every_answer_leak_and_denial_from_the_agents():
               text=with_channels())  # fmt: skip
     a, b = m.countries
     yes = np.ones((30, 2), dtype=bool)
-    b.answers = lambda *args: (yes, yes)
-    b.leaks = lambda channel_leak, u: yes
-    a.denies = lambda u: yes
+    # the model asks about the runs with an approach only (``runs``)
+    b.answers = lambda *args, runs: (yes[runs], yes[runs])
+    b.leaks = lambda channel_leak, u, runs: yes[runs]
+    a.denies = lambda u, runs: yes[runs]
     m.step()
     count = m.diplomacy.count
     assert np.all(count["approaches"][:, 0] == 1) and np.all(count["rejections"] == 0)

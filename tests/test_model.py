@@ -201,3 +201,16 @@ def test_every_numeric_negotiation_field_reaches_the_diplomacy_terms():
     assert set(model.diplomacy.terms) == set(numeric)
     for name, v in value.items():
         assert np.all(model.diplomacy.terms[name] == v), name
+
+
+def test_stepping_past_the_horizon_keeps_recording_every_week():
+    model = simulate(runs=5)
+    horizon = model.week
+    for _ in range(horizon + 2):  # past the room made for the horizon, twice over
+        model.step()
+    traj = model.trajectory()
+    assert traj["tariff"].shape == (2 * horizon + 2, 5, 2, 2)
+    for key, weeks in model.record.items():
+        assert len(weeks) == 2 * horizon + 2
+        assert np.array_equal(traj[key], np.stack(weeks), equal_nan=key != "status")
+    assert traj["status"].dtype == np.int8 and traj["pressure"].dtype == np.float32

@@ -1,6 +1,5 @@
 """Every shipped scenario validates, runs, and behaves as its name says."""
 
-import csv
 import importlib.util
 
 import numpy as np
@@ -75,26 +74,24 @@ def test_face_stalemate_grinds_on():
     assert np.mean(baseline["first_approacher"] == "none") < 0.1
 
 
-def read(path):
-    with open(path, newline="") as handle:
-        return list(csv.DictReader(handle))
+@pytest.mark.parametrize("stem", sorted(REGRESSION.CASES))
+def test_regression_against_checked_in_files(tmp_path, stem):
+    """runs.csv, events.csv and the first runs of steps.csv against checked-in copies.
 
-
-def test_regression_against_checked_in_runs(tmp_path):
-    """The first 40 runs of us_china_2025 (seed 20250412) against a checked-in copy.
-
-    The golden file is written by the same code this test runs; regenerate it after a
+    The golden files are written by the same code this test runs; regenerate them after a
     deliberate model change with ``python tests/data/make_regression.py`` and review the diff.
     """
-    got_path = REGRESSION.simulate(tmp_path / "reg")
-    got, want = read(got_path), read(REGRESSION.GOLDEN)
-    assert len(got) == len(want) == REGRESSION.RUNS and got[0].keys() == want[0].keys()
-    for g, w in zip(got, want, strict=True):
-        for key in w:
-            if w[key] == "" or not _is_number(w[key]):
-                assert g[key] == w[key], key
-            else:
-                assert float(g[key]) == pytest.approx(float(w[key]), rel=1e-6, abs=1e-9), key
+    out = REGRESSION.simulate(stem, tmp_path / "reg")
+    for name in REGRESSION.FILES:
+        got, want = REGRESSION.rows(out / name), REGRESSION.rows(REGRESSION.GOLDEN / stem / name)
+        assert len(got) == len(want) > 0 and got[0].keys() == want[0].keys(), name
+        for row, (g, w) in enumerate(zip(got, want, strict=True)):
+            for key in w:
+                where = f"{stem}/{name} row {row} {key}"
+                if w[key] == "" or not _is_number(w[key]):
+                    assert g[key] == w[key], where
+                else:
+                    assert float(g[key]) == pytest.approx(float(w[key]), rel=1e-6, abs=1e-9), where
 
 
 def _is_number(text: str) -> bool:

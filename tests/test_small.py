@@ -3,7 +3,19 @@
 import numpy as np
 import pytest
 
-from sim.small import count, largest, pairs_count, total
+from sim.small import (
+    count,
+    either,
+    first_true,
+    largest,
+    pairs_any,
+    pairs_count,
+    row,
+    rows,
+    runs_last,
+    swapped,
+    total,
+)
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 5])
@@ -17,3 +29,31 @@ def test_total_count_largest_match_numpy(n, axis):
     assert np.array_equal(count(mask, axis), mask.sum(axis=axis))
     assert np.array_equal(largest(x, axis), x.max(axis=axis))
     assert np.array_equal(pairs_count(mask), mask.sum(axis=(1, 2)))
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 5])
+def test_layout_helpers_match_numpy(n):
+    rng = np.random.default_rng(n)
+    x = rng.standard_normal((50, n, n))
+    mask = x > 0.5
+    mask[:5] = False  # runs where nothing is true
+    assert np.array_equal(either(mask, 2), mask.any(axis=2))
+    assert np.array_equal(either(mask, 1), mask.any(axis=1))
+    assert np.array_equal(pairs_any(mask), mask.any(axis=(1, 2)))
+    for a in (x, mask):
+        assert np.array_equal(swapped(a), a.transpose(0, 2, 1))
+        assert swapped(a).flags.c_contiguous and swapped(a).dtype == a.dtype
+        assert np.array_equal(rows([a[:, i, :] for i in range(n)]), a)
+        assert np.array_equal(row(a, n - 1), a[:, n - 1, :])
+        assert np.array_equal(runs_last(a, 0), a[:, 0, :].T)
+        assert runs_last(a, 0).flags.c_contiguous
+    assert np.array_equal(first_true(mask[:, 0, :]), mask[:, 0, :].argmax(axis=1))
+    assert rows([mask[:, i, :] for i in range(n)]).dtype == np.bool_
+
+
+def test_bounded_contribution_matches_nan_to_num_then_clip():
+    from sim.agents import _bounded
+    from sim.pressure import BIG
+
+    x = np.array([np.nan, np.inf, -np.inf, -0.0, 0.0, 1e300, -1e300, 3.5, -2.0, 1e6, 1e6 + 1])
+    assert _bounded(x).tobytes() == np.clip(np.nan_to_num(x, nan=0.0), -BIG, BIG).tobytes()

@@ -2,7 +2,8 @@
 
 A run folder shows the same figures as a live scenario (from summary.csv, runs.csv and, when
 present, steps.csv) and the story of any run; a sweep folder shows each outcome against a
-chosen swept parameter and the sweep's tables. An incomplete folder opens with a banner.
+chosen swept parameter and the sweep's tables; a calibration folder its fit, posterior and
+generations tables and its figures. An incomplete folder opens with a banner.
 """
 
 from __future__ import annotations
@@ -18,13 +19,20 @@ from sim.app.ensemble import from_folder
 from sim.app.figures import Figures, headline_html
 from sim.app.layout import figure_grid, table_style
 from sim.app.story import StoryPanel, folder_story
-from sim.app.tables import banner_html, escape, provenance_html, sweep_html
+from sim.app.tables import (
+    banner_html,
+    calibration_html,
+    escape,
+    pngs_html,
+    provenance_html,
+    sweep_html,
+)
 from sim.reading import Results
 from sim.results import OutputError, load
 from sim.scenario import load as load_scenario
 from sim.sweepplots import sweep_parts
 
-KINDS = ("run", "sweep")
+KINDS = ("run", "sweep", "calibrate")
 
 
 def open_folder(folder: Path, allow_code: bool = False):
@@ -32,8 +40,8 @@ def open_folder(folder: Path, allow_code: bool = False):
     results = load(folder, pandas=False, allow_code=allow_code)
     kind = (results.manifest or {}).get("kind", results.kind)
     if kind not in KINDS:
-        raise OutputError(f"{folder}: a {kind!r} folder; explore and report show run and sweep "
-                          "folders")  # fmt: skip
+        raise OutputError(f"{folder}: a {kind!r} folder; explore and report show run, sweep "
+                          "and calibrate folders")  # fmt: skip
     return results, load_scenario(folder / "scenario.yaml", allow_code=allow_code)
 
 
@@ -55,6 +63,10 @@ class FolderPage:
                              css_classes=["banner"]))  # fmt: skip
         if self.ensemble is not None:
             parts += self._run_parts()
+        elif r.kind == "calibrate":
+            parts += [Div(text=calibration_html(r), width=1000, stylesheets=[table_style()],
+                          css_classes=["calibration"]),
+                      Div(text=pngs_html(r), width=1000, css_classes=["figures"])]  # fmt: skip
         else:
             parts += [
                 sweep_view(r),

@@ -7,9 +7,7 @@ from the manifest. It opens from disk with no network.
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 import os
 from pathlib import Path
 
@@ -20,7 +18,14 @@ from sim.app.ensemble import from_folder
 from sim.app.figures import Figures, headline_html
 from sim.app.folderpage import open_folder
 from sim.app.layout import TABLE_CSS, figure_grid
-from sim.app.tables import banner_html, escape, provenance_html, sweep_html
+from sim.app.tables import (
+    banner_html,
+    calibration_html,
+    escape,
+    pngs_html,
+    provenance_html,
+    sweep_html,
+)
 from sim.results import OutputError
 
 PAGE = """<!DOCTYPE html>
@@ -54,12 +59,15 @@ def write_report(folder, out=None, allow_code: bool = False) -> Path:
         figures = Figures(ens).figures
         script, div = components(figure_grid(figures))
         sections += ["<h2>Figures</h2>", f'<div class="figures">{div}</div>']
+    elif results.kind == "calibrate":
+        sections += ["<h2>Calibration</h2>", calibration_html(results), "<h2>Figures</h2>",
+                     pngs_html(results)]  # fmt: skip
     else:
         sections += [
             "<h2>Sweep</h2>",
             sweep_html(folder, allow_code),
             "<h2>Figures</h2>",
-            _pngs(results),
+            pngs_html(results),
         ]
     scenario_text = (folder / "scenario.yaml").read_text(encoding="utf-8")
     sections += ["<h2>Scenario (resolved)</h2>", f"<pre>{html.escape(scenario_text)}</pre>",
@@ -74,28 +82,6 @@ def write_report(folder, out=None, allow_code: bool = False) -> Path:
 def _resources() -> str:
     """BokehJS inline: the figures need only its core, not widgets, tables or MathJax."""
     return Resources(mode="inline", components=["bokeh"]).render()
-
-
-def _pngs(results) -> str:
-    """The sweep figures ``tradewar plot`` makes, as inline PNGs (they need matplotlib)."""
-    from sim import plots
-
-    try:
-        plt = plots.pyplot()
-    except plots.PlotError as exc:
-        return f"<p>No figures: {escape(exc)}</p>"
-    out = []
-    for name, maker in plots.figure_makers(results):
-        fig = maker(plt, results)
-        if fig is None:
-            continue
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
-        plt.close(fig)
-        data = base64.b64encode(buffer.getvalue()).decode("ascii")
-        out.append(f'<div class="figure"><img alt="{name}" src="data:image/png;base64,{data}">'
-                   "</div>")  # fmt: skip
-    return "".join(out) or "<p>No figures: no finished points.</p>"
 
 
 def _write(path: Path, text: str) -> None:

@@ -6,7 +6,9 @@ report and ``tradewar summarize`` agree.
 
 from __future__ import annotations
 
+import base64
 import html
+import io
 import json
 
 from sim.reading import Results
@@ -66,3 +68,58 @@ def sweep_html(folder, allow_code: bool = False) -> str:
         out.append(f"<h3>Sensitivity of {escape(outcome)} (total Sobol' index, 95% interval)</h3>")
         out.append(table(["parameter", "total", "low", "high"], ranked))
     return "".join(out)
+
+
+def calibration_html(results: Results) -> str:
+    """A calibration folder's fit table, what the posterior says of each key (with the
+    posterior/prior width ratio) and the generations, as ``tradewar calibrate`` reports them."""
+    from sim.calibration_out import IDENTIFICATION, folder_identification
+
+    out = []
+    tables = results.tables
+    if "fit" in tables:
+        out += ["<h3>Targets at the posterior</h3>", _array_table(tables["fit"])]
+    if "posterior" in tables:
+        rows = [[_plain(v) for v in row] for row in folder_identification(results)]
+        out += [f"<h3>Posterior of each key ({len(tables['posterior'])} particles)</h3>",
+                table(list(IDENTIFICATION), rows)]  # fmt: skip
+    if "generations" in tables:
+        out += ["<h3>Generations</h3>", _array_table(tables["generations"])]
+    return "".join(out) or "<p>No result files yet: the calibration has not finished.</p>"
+
+
+def _array_table(array) -> str:
+    """A numpy structured array (a table read with ``pandas=False``) as an HTML table."""
+    header = list(array.dtype.names)
+    return table(header, [[_plain(array[h][i]) for h in header] for i in range(len(array))])
+
+
+def _plain(value):
+    """A numpy scalar as the Python value :func:`table` formats."""
+    return value.item() if hasattr(value, "item") else value
+
+
+def pngs_html(results: Results) -> str:
+    """The figures ``tradewar plot`` makes of a sweep or calibration folder, as inline PNGs
+    (they need matplotlib)."""
+    from sim import plots
+
+    try:
+        plt = plots.pyplot()
+    except plots.PlotError as exc:
+        return f"<p>No figures: {escape(exc)}</p>"
+    out = []
+    for name, maker in plots.figure_makers(results):
+        try:
+            fig = maker(plt, results)
+        except (OSError, KeyError, ValueError, IndexError):  # a calibration not yet finished
+            fig = None
+        if fig is None:
+            continue
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+        plt.close(fig)
+        data = base64.b64encode(buffer.getvalue()).decode("ascii")
+        out.append(f'<div class="figure"><img alt="{name}" src="data:image/png;base64,{data}">'
+                   "</div>")  # fmt: skip
+    return "".join(out) or "<p>No figures: nothing finished yet.</p>"
