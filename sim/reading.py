@@ -215,7 +215,7 @@ def _pandas_wanted(pandas: bool | None) -> bool:
     return True
 
 
-def _read_rows(path: Path, name: str) -> tuple[list[str], list[list[str]], list[int], bool]:
+def _read_rows(path: Path, name: str = "") -> tuple[list[str], list[list[str]], list[int], bool]:
     """Header, rows, each row's line number, and whether a torn last line (no newline: a
     writer killed mid-line) was dropped. Any other row of the wrong width is an error.
     A Parquet file's rows are numbered from 2 as if it were CSV; a torn gzip member counts
