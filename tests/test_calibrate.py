@@ -59,6 +59,35 @@ def test_smc_runs_with_fewer_particles_than_keys():
     assert all(np.isfinite(g.weights).all() and g.weights.sum() == pytest.approx(1) for g in gens)
 
 
+def _collinear():
+    """Ten particles of two keys that moved together (the second twice the first): more
+    particles than keys, and still a singular population covariance."""
+    x = np.linspace(0.2, 0.8, 10)
+    return np.column_stack([x, 2 * x]), np.full(10, 0.1)
+
+
+def test_a_collinear_population_gets_a_positive_definite_kernel_and_sampling_works():
+    prior = abc.Prior((stats.uniform(0, 1), stats.uniform(0, 2)))
+    theta, w = _collinear()
+    cov = abc.kernel_cov(theta, w)
+    assert np.linalg.eigvalsh(cov).min() > 0
+    np.linalg.cholesky(cov)
+    plain = 2 * np.cov(theta, rowvar=False, aweights=w, ddof=0)
+    assert np.allclose(cov, plain, rtol=0, atol=2e-6 * plain.max())  # a ridge of ~1e-6 of each
+    moved = abc.propose(prior, theta, w, 400, np.random.default_rng(1))
+    assert np.isfinite(prior.logpdf(moved)).all()
+    assert np.ptp(moved[:, 1] - 2 * moved[:, 0]) > 0  # off the line too
+    weights = abc.importance_weights(prior, moved, theta, w)
+    assert np.isfinite(weights).all() and weights.sum() == pytest.approx(1)
+
+
+def test_a_well_conditioned_population_gets_no_ridge():
+    theta = np.random.default_rng(2).uniform(size=(20, 3))
+    w = np.full(20, 0.05)
+    plain = 2 * np.cov(theta, rowvar=False, aweights=w, ddof=0) + 1e-12 * np.eye(3)
+    assert np.array_equal(abc.kernel_cov(theta, w), plain)
+
+
 def test_smc_weights_undo_the_proposal():
     """A flat kernel mixture over a wide population gives weights proportional to the prior."""
     prior = abc.Prior((stats.norm(0, 1),))
