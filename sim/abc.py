@@ -79,13 +79,20 @@ def ess(weights: np.ndarray) -> float:
 
 
 def kernel_cov(theta: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Twice the weighted covariance of the population (Beaumont et al. 2009), ``(d, d)``."""
+    """Twice the weighted covariance of the population (Beaumont et al. 2009), ``(d, d)``.
+
+    A population whose covariance is singular or nearly so (smallest eigenvalue at most
+    :data:`DEGENERATE` times the largest) gets a ridge of 1e-6 of each key's variance plus
+    1e-9 of the largest: that happens with fewer distinct particles than keys, and with any
+    number of particles whose keys moved together (collinear). The ridge changes such a
+    population's kernel by about 1e-6 relative (its proposals and weights by about as much).
+    """
     cov = 2.0 * np.atleast_2d(np.cov(theta, rowvar=False, aweights=weights, ddof=0))
     cov += 1e-12 * np.eye(len(cov))
     eig = np.linalg.eigvalsh(cov)
     if eig.min() <= DEGENERATE * eig.max():
-        # Fewer distinct particles than keys (or keys that moved together): the covariance
-        # is singular, and the kernel must still have density in every direction.
+        # Without it the kernel has no density off the population's subspace: Cholesky or
+        # the kernel density in importance_weights fails with a LinAlgError.
         cov += np.diag(1e-6 * np.diag(cov) + 1e-9 * np.diag(cov).max())
     return cov
 

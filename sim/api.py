@@ -108,11 +108,19 @@ class Results(FolderResults):
         self.files, self.text = files, text
 
     def headline(self) -> pandas.DataFrame:
-        """The printed headline as a DataFrame: outcome, estimate, low and high (95%)."""
+        """The printed headline as a DataFrame: outcome, estimate, low and high (95%).
+
+        Raises:
+            OutputError: no runs table (a sweep run without ``runs_detail``).
+        """
         import pandas
 
         from sim.report import Headline
 
+        if "runs" not in self.tables:
+            raise OutputError(f"{self.folder or 'these results'}: no runs table, and the "
+                              "headline is made from every run's outcomes (a sweep's are "
+                              "kept with runs_detail=True; see points)")  # fmt: skip
         names = list(self.layout.names)
         head = Headline(names, self.horizon, self.outcomes)
         runs = self.tables["runs"]
@@ -201,8 +209,9 @@ def run(scenario: Scenario | str | Path | Mapping, runs: int | None = None,
 
 def load(folder: str | Path, allow_code: bool = False) -> Results:
     """A result folder written by ``tradewar run``/``sweep``/``calibrate`` (or
-    :meth:`Results.save`), read back and validated: a :class:`Results` (``headline()``,
-    ``plot()``, ``save()`` work), a :class:`SweepResults` or a :class:`CalibrationResults`.
+    :meth:`Results.save`), read back and validated: a :class:`Results`, a
+    :class:`SweepResults` or a :class:`CalibrationResults`. Each has ``headline()``,
+    ``plot()`` and ``save()``; a calibration's headline is its fit table.
 
     Raises:
         OutputError: not a result folder, or a file in it is not what tradewar writes.
@@ -224,7 +233,21 @@ class CalibrationResults(Results):
     """A ``tradewar calibrate`` folder: ``posterior`` (the last population: one row per
     particle, the calibrated keys, ``weight`` and ``distance``), ``generations`` and ``fit``
     (each target against the simulated value at the posterior); ``text`` is the printed
-    report and ``params`` the calibrated keys."""
+    report and ``params`` the calibrated keys. ``save()`` copies the folder, finished or not;
+    the other methods need a finished calibration and raise :class:`OutputError` on one that
+    was interrupted (finish it with ``tradewar calibrate --resume``)."""
+
+    def _finished(self) -> None:
+        if "posterior" not in self.tables or "fit" not in self.tables:
+            raise OutputError(f"{self.folder}: incomplete ({self.problem}); finish it with "
+                              f"tradewar calibrate --resume {self.folder}")  # fmt: skip
+
+    def headline(self) -> pandas.DataFrame:
+        """The fit table the report prints first (fit.csv): each target's observed value and
+        tolerance, the simulated median and 95% interval at the posterior, and whether they
+        meet."""
+        self._finished()
+        return self.tables["fit"].copy()
 
     def identification(self) -> pandas.DataFrame:
         """Per calibrated key: posterior median and 95% interval, the prior's 95% interval,
@@ -233,7 +256,14 @@ class CalibrationResults(Results):
 
         from sim.calibration_out import IDENTIFICATION, folder_identification
 
+        self._finished()
         return pandas.DataFrame(folder_identification(self), columns=list(IDENTIFICATION))
+
+    def plot(self, out: str | Path | None = None) -> list[Path] | dict[str, Figure]:
+        """The calibration figures of ``tradewar plot``: corner plot, prior vs posterior
+        marginals, targets vs simulated (PNGs in ``out``, or figures by name)."""
+        self._finished()
+        return super().plot(out)
 
 
 # --------------------------------------------------------------------------- sweeps

@@ -109,6 +109,24 @@ def scale(t: targets.Target) -> float:
     return max(abs(t.observed) * 0.01, 1e-6)
 
 
+def point_scenario(base: str, s: Settings, prior: abc.Prior,
+                   source: str = "scenario.yaml") -> Scenario:  # fmt: skip
+    """The scenario of one parameter point, its calibrated keys numbers (packed blocks replace
+    them with per-replicate values). Any prior draw is valid: each prior's support lies
+    within its key's bounds, which the scenario's validation checked. The command builds it
+    once before it writes anything, so that a point that cannot be built is refused first.
+
+    Raises:
+        ScenarioError: a calibrated key ``--set`` does not take, or a block of
+            ``s.replicates`` runs that does not fit in memory.
+    """
+    medians = [f"{k}={float(d.ppf(0.5))!r}" for k, d in zip(s.keys, prior.marginals,
+               strict=True)]  # fmt: skip
+    size = s.replicates
+    extra = [f"seed={s.seed}", f"runs={size}", f"block_size={size}"]
+    return load_text(base, source, [*medians, *extra], option="calibrate")
+
+
 class Simulator:
     """Statistics of the targets at parameter points, via the runner."""
 
@@ -120,19 +138,9 @@ class Simulator:
         self.scale = np.array([scale(t) for t in tlist])
         self.weights = np.array([t.weight for t in tlist])
 
-    def point(self) -> Scenario:
-        """The scenario of one point, its calibrated keys numbers (packed blocks replace
-        them with per-replicate values). Any prior draw is valid: each prior's support lies
-        within its key's bounds, which the scenario's validation checked."""
-        prior_medians = [f"{k}={float(d.ppf(0.5))!r}" for k, d in zip(self.s.keys,
-                         self.prior.marginals, strict=True)]  # fmt: skip
-        size = self.s.replicates  # checked to fit in memory as one block
-        extra = [f"seed={self.s.seed}", f"runs={size}", f"block_size={size}"]
-        return load_text(self.base, "scenario.yaml", [*prior_medians, *extra])
-
     def statistics(self, theta: np.ndarray) -> np.ndarray:
         """``(n, k)`` simulated statistics (point estimates) of every target at every row."""
-        point = self.point()
+        point = point_scenario(self.base, self.s, self.prior)
         fits = min(TASK_RUNS, limits.MAX_BLOCK_CELLS // limits.block_cells(point, 1))
         per = max(1, fits // self.s.replicates)
         tasks = ((point, self.s.keys, theta[i:i + per], self.s.replicates, self.targets)

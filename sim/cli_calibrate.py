@@ -8,6 +8,7 @@ import shlex
 import sys
 from pathlib import Path
 
+from sim import limits
 from sim.cluster import executor_for
 from sim.results import OutputError, prepare_output, write_json_atomic
 from sim.runner import manifest_base, recorded
@@ -38,9 +39,11 @@ def add_parser(sub, common) -> None:
 
 
 def _settings(args, scenario):
-    from sim.calibrate import Settings, check_budget, prior_of
+    """The settings of a new calibration, after every check (the parameter point included:
+    nothing the calibration will ask of the scenario may fail once files are written)."""
+    from sim.calibrate import Settings, check_budget, point_scenario, prior_of
 
-    keys, _, _ = prior_of(scenario, args.params)
+    keys, prior, _ = prior_of(scenario, args.params)
     chosen = {k: getattr(args, k) if getattr(args, k) is not None else v
               for k, v in DEFAULTS.items()}  # fmt: skip
     for name in ("budget", "particles", "replicates"):
@@ -50,6 +53,12 @@ def _settings(args, scenario):
     s = Settings(keys, chosen["method"], chosen["budget"], chosen["particles"],
                  chosen["replicates"], seed)  # fmt: skip
     check_budget(s)
+    cells = limits.block_cells(scenario, s.replicates)
+    if cells > limits.MAX_BLOCK_CELLS:
+        raise ScenarioError(f"--replicates {s.replicates}: the runs at one parameter set are "
+                            f"one block of {cells:,} cells (replicates x countries^2 x weeks); "
+                            f"at most {limits.MAX_BLOCK_CELLS:,} fit in memory")  # fmt: skip
+    point_scenario(dump(scenario), s, prior, args.scenario)
     return s
 
 

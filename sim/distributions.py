@@ -147,7 +147,10 @@ def _map_leaves(obj, path: tuple, fn):
 
     Walks dataclasses, dicts and tuples; a tuple item with a ``name`` (a country) is named by
     it, others by position; a field called ``params`` adds nothing to the path, since
-    registered kinds keep their parameters flat in YAML.
+    registered kinds keep their parameters flat in YAML; a dataclass whose YAML key for a
+    field is not the field's name says which it is with ``yaml_key(field)`` (deal terms write
+    their ``value`` under their kind: ``cut: 115``). So each path is the dotted key that
+    ``--set`` takes.
     """
     if isinstance(obj, Distribution | float):
         return fn(path, obj)
@@ -159,7 +162,8 @@ def _map_leaves(obj, path: tuple, fn):
         changes = {}
         for f in dataclasses.fields(obj):
             # Registered kinds keep their parameters flat in YAML, and so in paths.
-            sub = path if f.name == "params" else (*path, f.name)
+            named = obj.yaml_key(f.name) if hasattr(obj, "yaml_key") else f.name
+            sub = path if f.name == "params" else (*path, named)
             changes[f.name] = _map_leaves(getattr(obj, f.name), sub, fn)
         return dataclasses.replace(obj, **changes)
     return obj

@@ -143,6 +143,11 @@ class DealTerms:
     kind: str = "rule"
     value: Num = 0.0
 
+    def yaml_key(self, field: str) -> str:
+        """The key a field is written under: the value under its kind (``{cut: 115}``), so
+        that a distribution here is named ``negotiation.terms.US.cut``, as ``--set`` names it."""
+        return self.kind if field == "value" else field
+
 
 class TermsSpec(Spec):
     """``{cut: 115}`` (points), ``{to: 30}`` (a level, %), or ``{suspend: true}``."""
@@ -162,7 +167,7 @@ class TermsSpec(Spec):
     def dump(self, value):
         if value.kind == "suspend":
             return {"suspend": True}
-        return {value.kind: Number().dump(value.value)}
+        return {value.yaml_key("value"): Number().dump(value.value)}
 
 
 @dataclass(frozen=True)

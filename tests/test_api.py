@@ -135,3 +135,48 @@ def test_import_sim_stays_light():
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert out.stdout.split() == ["False", "False"]
+
+
+CALIBRATE = ["calibrate", str(ROOT / "scenarios" / "us_china_2025.yaml"), "--targets",
+             str(ROOT / "scenarios" / "targets" / "us_china_2025.yaml"), "--params",
+             "countries.CN.resolve", "--particles", "4", "--replicates", "20", "--budget",
+             "320", "--workers", "1"]  # fmt: skip
+
+
+def test_a_calibration_folder_has_a_headline_plot_and_save(tmp_path):
+    """headline() used to fail with a bare KeyError: 'runs' on a calibration folder."""
+    pytest.importorskip("matplotlib")
+    assert main([*CALIBRATE, "--out", str(tmp_path / "c")]) == 0
+    cal = sim.load(tmp_path / "c")
+    head = cal.headline()
+    assert list(head["target"]) == list(cal.fit["target"]) and "met" in head.columns
+    again = sim.load(cal.save(tmp_path / "copy"))
+    assert again.complete and again.headline().equals(head)
+    import matplotlib.pyplot as plt
+
+    figures = cal.plot()
+    assert set(figures) == {"posterior_corner", "prior_vs_posterior", "targets_vs_simulated"}
+    for fig in figures.values():
+        plt.close(fig)
+
+
+def test_an_unfinished_calibration_says_so_and_still_saves(tmp_path, monkeypatch):
+    from sim import calibrate
+
+    def interrupted(self, theta):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(calibrate.Simulator, "statistics", interrupted)
+    assert main([*CALIBRATE, "--out", str(tmp_path / "c")]) == 130
+    cal = sim.load(tmp_path / "c")
+    for method in (cal.headline, cal.identification, cal.plot):
+        with pytest.raises(sim.OutputError, match="incomplete .*calibrate --resume"):
+            method()
+    assert not sim.load(cal.save(tmp_path / "copy")).complete
+
+
+def test_a_sweep_without_runs_detail_has_no_headline_and_says_why(small_path):
+    sw = sim.run_sweep(small_path, {"countries.A.face_cost": [0.0, 0.3]}, method="grid",
+                       runs_per_point=10)  # fmt: skip
+    with pytest.raises(sim.OutputError, match="no runs table.*runs_detail"):
+        sw.headline()

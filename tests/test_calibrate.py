@@ -59,6 +59,35 @@ def test_smc_runs_with_fewer_particles_than_keys():
     assert all(np.isfinite(g.weights).all() and g.weights.sum() == pytest.approx(1) for g in gens)
 
 
+def _collinear():
+    """Ten particles of two keys that moved together (the second twice the first): more
+    particles than keys, and still a singular population covariance."""
+    x = np.linspace(0.2, 0.8, 10)
+    return np.column_stack([x, 2 * x]), np.full(10, 0.1)
+
+
+def test_a_collinear_population_gets_a_positive_definite_kernel_and_sampling_works():
+    prior = abc.Prior((stats.uniform(0, 1), stats.uniform(0, 2)))
+    theta, w = _collinear()
+    cov = abc.kernel_cov(theta, w)
+    assert np.linalg.eigvalsh(cov).min() > 0
+    np.linalg.cholesky(cov)
+    plain = 2 * np.cov(theta, rowvar=False, aweights=w, ddof=0)
+    assert np.allclose(cov, plain, rtol=0, atol=2e-6 * plain.max())  # a ridge of ~1e-6 of each
+    moved = abc.propose(prior, theta, w, 400, np.random.default_rng(1))
+    assert np.isfinite(prior.logpdf(moved)).all()
+    assert np.ptp(moved[:, 1] - 2 * moved[:, 0]) > 0  # off the line too
+    weights = abc.importance_weights(prior, moved, theta, w)
+    assert np.isfinite(weights).all() and weights.sum() == pytest.approx(1)
+
+
+def test_a_well_conditioned_population_gets_no_ridge():
+    theta = np.random.default_rng(2).uniform(size=(20, 3))
+    w = np.full(20, 0.05)
+    plain = 2 * np.cov(theta, rowvar=False, aweights=w, ddof=0) + 1e-12 * np.eye(3)
+    assert np.array_equal(abc.kernel_cov(theta, w), plain)
+
+
 def test_smc_weights_undo_the_proposal():
     """A flat kernel mixture over a wide population gives weights proportional to the prior."""
     prior = abc.Prior((stats.norm(0, 1),))
@@ -381,3 +410,77 @@ def test_calibrate_on_a_dask_local_cluster_gives_the_local_bytes(tmp_path, monke
         assert (tmp_path / "local" / name).read_bytes() == (tmp_path / "dask" / name).read_bytes()
     manifest = json.loads((tmp_path / "dask" / "manifest.json").read_text())
     assert manifest["workers"] == 2 and manifest["scheduler"] == address
+
+
+# A distribution inside negotiation.terms: uncertain() used to name it ...terms.A.value, a key
+# --set refuses, so calibrating it failed after the result folder had been written.
+UNCERTAIN_CUT = "A: {cut: {dist: uniform, low: 0, high: 20}}"
+TALKS_TARGET = ("targets:\n  t:\n    statistic: median\n    column: talks_week\n"
+                "    given: {column: talks_week, present: true}\n    observed: 4\n"
+                "    tolerance: 1\n    source: x\n")  # fmt: skip
+
+
+def _uncertain_terms(tmp_path):
+    text = (SCENARIOS / "truce_talks.yaml").read_text(encoding="utf-8")
+    assert "A: {cut: 10}" in text
+    scenario = tmp_path / "my_truce.yaml"
+    scenario.write_text(text.replace("A: {cut: 10}", UNCERTAIN_CUT), encoding="utf-8")
+    targets_file = tmp_path / "talks.yaml"
+    targets_file.write_text(TALKS_TARGET, encoding="utf-8")
+    return scenario, targets_file
+
+
+def test_every_uncertain_key_is_a_key_set_takes(tmp_path):
+    scenario, _ = _uncertain_terms(tmp_path)
+    keys = [k for k, _ in calibrate.uncertain(load(scenario))]
+    assert "negotiation.terms.A.cut" in keys
+    for key in keys:
+        assert calibrate.uncertain(load(scenario, [f"{key}=3"])) != calibrate.uncertain(
+            load(scenario)
+        )
+
+
+def test_a_distribution_in_negotiation_terms_calibrates(tmp_path, capsys):
+    scenario, targets_file = _uncertain_terms(tmp_path)
+    out = tmp_path / "c"
+    argv = ["calibrate", str(scenario), "--targets", str(targets_file), "--out", str(out),
+            "--particles", "4", "--replicates", "10", "--budget", "400",
+            "--workers", "1"]  # fmt: skip
+    assert main(argv) == 0, capsys.readouterr().err
+    assert "negotiation.terms.A.cut" in capsys.readouterr().out
+    cut = load(out / "calibrated.yaml").negotiation.terms["A"]
+    assert cut.kind == "cut" and cut.value.support() == pytest.approx((0.0, 20.0))
+
+
+def _no_folder_refusal(tmp_path, capsys, scenario, targets_file, *extra):
+    out = tmp_path / "refused"
+    argv = ["calibrate", str(scenario), "--targets", str(targets_file), "--out", str(out),
+            "--particles", "2", "--workers", "1", *extra]  # fmt: skip
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tradewar: error: ") and "Traceback" not in err
+    assert not out.exists()
+    return err
+
+
+def test_a_block_too_big_for_memory_is_refused_before_anything_is_written(tmp_path, capsys):
+    err = _no_folder_refusal(tmp_path, capsys, SCENARIO, TARGETS, "--replicates", "1000000",
+                             "--budget", "8000000")  # fmt: skip
+    assert "--replicates 1000000" in err and "fit in memory" in err
+
+
+def test_a_key_the_point_cannot_take_is_refused_naming_the_users_file(tmp_path, capsys,
+                                                                       monkeypatch):  # fmt: skip
+    """Whatever the parameter point refuses is refused before the folder is made."""
+    scenario, targets_file = _uncertain_terms(tmp_path)
+    real = calibrate.uncertain
+
+    def with_bogus(s):
+        found = real(s)
+        return [*found, *((k.replace(".cut", ".bogus"), d) for k, d in found if k.endswith(".cut"))]
+
+    monkeypatch.setattr(calibrate, "uncertain", with_bogus)
+    err = _no_folder_refusal(tmp_path, capsys, scenario, targets_file, "--params",
+                             "negotiation.terms.A.bogus", "--budget", "400",
+                             "--replicates", "10")  # fmt: skip
+    assert err.startswith(f"tradewar: error: {scenario}: ") and "terms.A.bogus" in err
