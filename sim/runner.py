@@ -87,8 +87,9 @@ def simulate_block(
         channels = [a.channel_names for a in model.countries]
         events = eventlog.columns(model.log.arrays(), first, keep, model.names, channels,
                                   scenario.start_date)  # fmt: skip
+    result = BlockResult(first, outcomes, trajectory, events, model.channel_names)
     model.release()
-    return BlockResult(first, outcomes, trajectory, events, model.channel_names)
+    return result
 
 
 def simulate_model(scenario: Scenario, block: int) -> TradeWarModel:
@@ -118,9 +119,6 @@ def default_workers() -> int:
 Task = tuple[Scenario, int, bool] | tuple[Scenario, int, bool, bool]
 
 
-RECYCLE_RUNS = 250_000  # runs a local worker simulates before its pool is replaced
-
-
 def run_tasks(
     tasks: Iterable[tuple], workers: int | None = None, executor: Executor | None = None,
     fn: Callable | None = None,
@@ -131,12 +129,6 @@ def run_tasks(
     (a Dask client's executor, say) or a local process pool of ``workers``. At most two tasks
     per worker are in flight, so memory stays bounded however many runs there are. ``fn`` must
     be a module-level function (it is sent to the workers by name).
-
-    For blocks (no ``fn``) a local pool is replaced by a fresh one after about
-    :data:`RECYCLE_RUNS` runs per worker: a long-lived worker's resident memory crept up by
-    about 170 MB per million runs (measured, cause not found), which would pass 1 GB before
-    ten million; a new pool costs a few seconds of start-up every few minutes. Results do not
-    depend on it.
     """
     call = _guarded if fn is None else fn
     workers = workers or default_workers()
@@ -147,22 +139,7 @@ def run_tasks(
     if executor is not None:
         yield from _in_flight(tasks, workers, executor, call, own=False)
         return
-    todo = iter(tasks)
-    budget = RECYCLE_RUNS * workers if fn is None else None
-    while (first := next(todo, None)) is not None:
-        chunk = _up_to(first, todo, budget)
-        yield from _in_flight(chunk, workers, local_pool(workers), call, own=True)
-
-
-def _up_to(first: Task, tasks: Iterator[Task], runs: int | None) -> Iterator[Task]:
-    """``first`` and the tasks after it, until they hold about ``runs`` runs (all of them for
-    None); lazily, as a sweep's tasks are made as they are needed."""
-    total, task = 0, first
-    while task is not None:
-        yield task
-        if runs is not None:
-            total += min(task[0].block_size, task[0].runs)
-        task = next(tasks, None) if runs is None or total < runs else None
+    yield from _in_flight(tasks, workers, local_pool(workers), call, own=True)
 
 
 def _in_flight(tasks: Iterable[tuple], workers: int, executor: Executor, call: Callable,

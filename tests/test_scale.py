@@ -177,21 +177,3 @@ def test_the_summary_memory_does_not_grow_with_runs(tmp_path):
     assert sizes[0] == sizes[1] <= quantiles.BUDGET + (1 << 20)
     small = WeeklySummary(tmp_path, names, 52, 1000).store
     assert isinstance(small, quantiles.Exact) and small.nbytes == 4 * 8 * 52 * 1000
-
-
-def test_a_local_pool_is_replaced_every_few_runs_with_the_same_results(small_path, monkeypatch):
-    scenario = load_scenario(small_path, ["runs=500", "block_size=100"])
-    alone = [r.outcomes for r in runner.run_blocks(scenario, workers=1)]
-    pools = []
-
-    class Counted(runner.ProcessPoolExecutor):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            pools.append(self)
-
-    monkeypatch.setattr(runner, "ProcessPoolExecutor", Counted)
-    monkeypatch.setattr(runner, "RECYCLE_RUNS", 100)  # 200 runs (two blocks) per pool of two
-    pooled = [r.outcomes for r in runner.run_blocks(scenario, workers=2)]
-    assert len(pools) == 3
-    for a, b in zip(alone, pooled, strict=True):
-        assert all(np.array_equal(a[k], b[k], equal_nan=a[k].dtype.kind == "f") for k in a)
