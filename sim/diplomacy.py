@@ -22,7 +22,6 @@ from sim.small import (
     pairs_count,
     row,
     rows,
-    runs_last,
     swapped,
     total,
 )
@@ -86,7 +85,7 @@ class Diplomacy:
         u = u[runs]
         choice = np.full(eligible.shape, -1, dtype=np.int64)
         for a in self.agents:
-            picked = a.choose_channels(leak, runs_last(u, a.index), runs)
+            picked = a.choose_channels(leak, row(u, a.index, runs_last=True), runs)
             for j in range(self.N):
                 choice[runs, a.index, j] = picked[j]
         return np.where(eligible, choice, -1)
