@@ -25,7 +25,7 @@ import numpy as np
 
 from sim import columns as C
 from sim import economy
-from sim.agents import CountryAgent
+from sim.agents import CountryAgent, per_country, tariff_bounds
 from sim.diplomacy import Diplomacy
 from sim.distributions import realise
 from sim.economy import Economy, Structure
@@ -64,10 +64,6 @@ def child_seed(seed: np.random.SeedSequence, k: int) -> np.random.SeedSequence:
     return np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, k))
 
 
-def _per_country(values, size: int) -> np.ndarray:
-    return np.stack([np.broadcast_to(np.asarray(v, dtype=float), (size,)) for v in values], 1)
-
-
 class TradeWarModel(mesa.Model):
     """R replicates of a scenario, stepped together.
 
@@ -96,18 +92,13 @@ class TradeWarModel(mesa.Model):
         self.streams = Streams(ss)
         realised, self.draws = realise(scenario, replicates, child_seed(ss, 0), tile=tile,
                                       fixed=fixed)  # fmt: skip
-        self.countries = [
-            CountryAgent(self, i, c, replicates) for i, c in enumerate(realised.countries)
-        ]
+        # each country's [floor, cap] on every partner, per run, (R, N, N): clip in one call
+        self._bounds = tariff_bounds(realised.countries, replicates)
+        self.countries = [CountryAgent(self, i, c, replicates, self._bounds)
+                          for i, c in enumerate(realised.countries)]  # fmt: skip
         self.names = realised.country_names()
         self.events, self.random_events = realised.events, realised.random_events
         self.offdiag = ~np.eye(self.N, dtype=bool)
-        # each country's [floor, cap] on every partner, per run, (R, N, N): clip in one call
-        self._bounds = [
-            np.repeat(_per_country([getattr(c, k) for c in realised.countries], replicates)[
-                :, :, None], self.N, axis=2)
-            for k in ("floor", "cap")
-        ]  # fmt: skip
         self._setup_economy(realised)
         n = realised.negotiation
         self.log = EventLog()
@@ -148,7 +139,7 @@ class TradeWarModel(mesa.Model):
         R, cs, names = self.R, realised.countries, realised.country_names()
 
         def col(get) -> np.ndarray:
-            return _per_country([get(c) for c in cs], R)
+            return per_country([get(c) for c in cs], R)
 
         def pairs(attr: str) -> np.ndarray:
             out = np.zeros((R, self.N, self.N))
@@ -183,8 +174,7 @@ class TradeWarModel(mesa.Model):
         """Week-0 status of every pair: the ``relations:`` block where it speaks, otherwise
         conflict if either side's headline is above its own floor, peace if not."""
         rel, names = self.diplomacy.rel, self.names
-        floor = _per_country([a.spec.floor for a in self.countries], self.R)
-        hot = symmetric(self.economy.headline > floor[:, :, None] + 1e-9)
+        hot = symmetric(self.economy.headline > self._bounds[0] + 1e-9)
         rel.status[:] = np.where(hot | ~self.offdiag, CONFLICT, PEACE)
         for r in realised.relations:
             i, j = names.index(r.between[0]), names.index(r.between[1])
@@ -291,7 +281,7 @@ class TradeWarModel(mesa.Model):
 
     def clip(self, tariff: np.ndarray) -> np.ndarray:
         """Every country's tariffs within its own [floor, cap]; none on itself."""
-        out = np.clip(tariff, *self._bounds)  # as each agent's clip does on its row
+        out = np.clip(tariff, *self._bounds)
         diagonal = np.arange(self.N)
         out[:, diagonal, diagonal] = 0.0
         return out
