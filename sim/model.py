@@ -33,6 +33,7 @@ from sim.eventlog import EventLog
 from sim.events import EVENTS
 from sim.negotiation import CONFLICT, PEACE, STATUSES, TRUCE, symmetric
 from sim.outcomes import compute as user_outcomes
+from sim.record import WeeklyRecord
 from sim.scenario import Negotiation, Scenario
 from sim.schema import Number
 from sim.small import either, row, rows
@@ -119,15 +120,9 @@ class TradeWarModel(mesa.Model):
         self.inputs = list(
             dict.fromkeys(ch.input for c in self.countries for ch in c.spec.pressures.values())
         )
-        # The weekly record: per quantity, a list of (R, ...) arrays, one per week so far, each
-        # a view into a (weeks, R, ...) array filled in place (no stacking at the end).
-        R, N, C = replicates, self.N, len(self.channel_names)
-        self._shapes = {"tariff": (R, N, N), "pressure": (R, N), "anxiety": (R, N),
-                        "drawdown": (R, N), "status": (R, N, N), "channels": (R, N, C),
-                        "import_loss": (R, N), "export_loss": (R, N)}  # fmt: skip
-        self._weeks = {k: self._weekly(k, scenario.horizon) for k in self._shapes}
-        self._first_week = 0  # the week in row 0 of self._weeks
-        self.record: dict[str, list[np.ndarray]] = {k: [] for k in self._shapes}
+        self.weekly = WeeklyRecord(replicates, self.N, self.channel_names, scenario.horizon)
+        # per quantity, a list of (R, ...) arrays, one per week so far
+        self.record: dict[str, list[np.ndarray]] = self.weekly.weeks
 
     @property
     def relations(self):
@@ -225,7 +220,7 @@ class TradeWarModel(mesa.Model):
         quarrel = (d.rel.status != TRUCE) & (d.rel.status != PEACE) & self.offdiag
         e.weeks_in_conflict += either(quarrel, 2)
         economy.advance(e, self.structure, u["market"])
-        self._record()
+        self.weekly.add(self.week, e, self.countries, d.rel.status)
         self.week += 1
 
     def _set_rates(self, t: int, headline: np.ndarray, exempt: np.ndarray, log: bool) -> None:
@@ -286,34 +281,6 @@ class TradeWarModel(mesa.Model):
         out[:, diagonal, diagonal] = 0.0
         return out
 
-    def _weekly(self, key: str, weeks: int) -> np.ndarray:
-        """Room for ``weeks`` weeks of the recorded quantity ``key``: status is the int8 code,
-        the others float32; channels a country does not have stay NaN."""
-        dtype = np.int8 if key == "status" else np.float32
-        shape = (weeks, *self._shapes[key])
-        return np.full(shape, np.nan, dtype) if key == "channels" else np.empty(shape, dtype)
-
-    def _record(self) -> None:
-        e = self.economy
-        if self.week - self._first_week == len(self._weeks["tariff"]):
-            # stepped past the horizon: room for as many weeks again
-            self._weeks = {k: self._weekly(k, max(self.week, 1)) for k in self._shapes}
-            self._first_week = self.week
-        now = {k: v[self.week - self._first_week] for k, v in self._weeks.items()}
-        now["tariff"][:] = e.tariff  # assignment casts to float32 as astype does
-        for a in self.countries:
-            now["pressure"][:, a.index] = a.pressure
-            now["anxiety"][:, a.index] = a.anxiety
-        now["drawdown"][:] = e.drawdown()
-        now["status"][:] = self.relations.status
-        for a in self.countries:
-            for name, value in a.contributions.items():
-                now["channels"][:, a.index, self.channel_names.index(name)] = value
-        now["import_loss"][:] = e.import_loss
-        now["export_loss"][:] = e.export_loss
-        for k, v in now.items():
-            self.record[k].append(v)
-
     # ------------------------------------------------------------------ running
 
     def simulate(self) -> TradeWarModel:
@@ -335,9 +302,7 @@ class TradeWarModel(mesa.Model):
 
     def trajectory(self) -> dict[str, np.ndarray]:
         """Recorded weekly state, each ``(weeks, R, ...)``: week w is the end of week w."""
-        if self._first_week == 0:
-            return {k: v[: self.week] for k, v in self._weeks.items()}
-        return {k: np.stack(v) for k, v in self.record.items()}
+        return self.weekly.trajectory()
 
     def layout(self) -> C.Layout:
         """What this model's result columns expand over (countries, channels, drawn keys)."""
@@ -349,11 +314,11 @@ class TradeWarModel(mesa.Model):
         """Per-run outcomes, column name -> ``(R,)`` array, in runs.csv order."""
         d, e, names = self.diplomacy, self.economy, self.names
         labels = np.array([*names, C.NONE, C.MUTUAL])  # first_approacher codes -1, -2 last
-        code = np.where(d.first_approacher >= 0, d.first_approacher,
-                        len(names) - 1 - d.first_approacher)  # fmt: skip
+        who = d.asked.first_approacher
+        code = np.where(who >= 0, who, len(names) - 1 - who)
         out = {
             C.FIRST_APPROACHER.name(): labels[code],
-            C.FIRST_APPROACH_WEEK.name(): d.first["approach"],
+            C.FIRST_APPROACH_WEEK.name(): d.asked.first_week,
             C.FIRST_APPROACH_CHANNEL.name(): self._first_channel(),
             C.TALKS_WEEK.name(): d.first["talks"],
             C.DEAL_WEEK.name(): d.first["deal"],
@@ -373,8 +338,8 @@ class TradeWarModel(mesa.Model):
         out[C.THREATS_CARRIED_OUT.name()] = self.threats.count["carried_out"]
         out[C.THREATS_WITHDRAWN.name()] = self.threats.count["withdrawn"]
         per_country = {
-            C.OWN_FIRST_APPROACH: d.first_own,
-            **{col: d.count[k] for col, k in ((C.APPROACHES, "approaches"),
+            C.OWN_FIRST_APPROACH: d.asked.first_own,
+            **{col: d.asked.count[k] for col, k in ((C.APPROACHES, "approaches"),
                                               (C.REJECTIONS, "rejections"), (C.LEAKS, "leaks"),
                                               (C.DENIALS, "denials"))},
             C.MAX_DRAWDOWN: e.max_drawdown,
@@ -386,7 +351,8 @@ class TradeWarModel(mesa.Model):
                 out[col.name(i=a)] = arr[:, i]
         for a in self.countries:
             for c, channel in enumerate(a.channel_names):
-                out[C.CHANNEL_APPROACHES.name(i=a.name, c=channel)] = d.by_channel[a.index][:, c]
+                by_channel = d.asked.by_channel[a.index][:, c]
+                out[C.CHANNEL_APPROACHES.name(i=a.name, c=channel)] = by_channel
         out.update(user_outcomes(self.trade_scenario.outcomes, self.record, self.log.arrays,
                                  self.names, self.trade_scenario.horizon, self.R))  # fmt: skip
         out.update({C.DRAWN.name(key=k): v for k, v in self.draws.items()})
@@ -397,11 +363,11 @@ class TradeWarModel(mesa.Model):
         return ordered
 
     def _first_channel(self) -> np.ndarray:
-        d = self.diplomacy
+        asked = self.diplomacy.asked
         out = np.full(self.R, "", dtype=object)
         for a in self.countries:
-            mine = (d.first_approacher == a.index) & (d.first_channel >= 0)
-            out[mine] = np.array(a.channel_names, dtype=object)[d.first_channel[mine]]
+            mine = (asked.first_approacher == a.index) & (asked.first_channel >= 0)
+            out[mine] = np.array(a.channel_names, dtype=object)[asked.first_channel[mine]]
         return out.astype(str)
 
     def _final_status(self) -> np.ndarray:
