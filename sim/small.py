@@ -112,4 +112,3 @@ def first_true(mask: np.ndarray) -> np.ndarray:
     for k in range(mask.shape[1] - 1, -1, -1):
         out[mask[:, k]] = k
     return out
-
