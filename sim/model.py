@@ -23,8 +23,8 @@ import dataclasses
 import mesa
 import numpy as np
 
+from sim import block_outcomes, economy
 from sim import columns as C
-from sim import economy
 from sim.agents import CountryAgent, per_country, tariff_bounds
 from sim.diplomacy import Diplomacy
 from sim.distributions import realise
@@ -32,7 +32,6 @@ from sim.economy import Economy, Structure
 from sim.eventlog import EventLog
 from sim.events import EVENTS
 from sim.negotiation import CONFLICT, PEACE, STATUSES, TRUCE, symmetric
-from sim.outcomes import compute as user_outcomes
 from sim.record import WeeklyRecord
 from sim.scenario import Negotiation, Scenario
 from sim.schema import Number
@@ -312,66 +311,4 @@ class TradeWarModel(mesa.Model):
 
     def outcomes(self) -> dict[str, np.ndarray]:
         """Per-run outcomes, column name -> ``(R,)`` array, in runs.csv order."""
-        d, e, names = self.diplomacy, self.economy, self.names
-        labels = np.array([*names, C.NONE, C.MUTUAL])  # first_approacher codes -1, -2 last
-        who = d.asked.first_approacher
-        code = np.where(who >= 0, who, len(names) - 1 - who)
-        out = {
-            C.FIRST_APPROACHER.name(): labels[code],
-            C.FIRST_APPROACH_WEEK.name(): d.asked.first_week,
-            C.FIRST_APPROACH_CHANNEL.name(): self._first_channel(),
-            C.TALKS_WEEK.name(): d.first["talks"],
-            C.DEAL_WEEK.name(): d.first["deal"],
-            C.FINAL_STATUS.name(): self._final_status(),
-        }
-        for col, arr in ((C.PEAK_TARIFF, self.peak_tariff), (C.FINAL_TARIFF, e.tariff),
-                         (C.HEADLINE_TARIFF, e.headline), (C.EXEMPT_SHARE, e.exempt),
-                         (C.DEAL_TARIFF, d.deal_tariff)):  # fmt: skip
-            for i, a in enumerate(names):
-                for j, b in enumerate(names):
-                    if i != j:
-                        out[col.name(i=a, j=b)] = arr[:, i, j]
-        for col, key in ((C.DEALS, "deals"), (C.COLLAPSES, "collapses"),
-                         (C.RENEWALS, "renewals"), (C.EXTENSIONS, "extensions"),
-                         (C.SNAPBACKS, "snapbacks")):  # fmt: skip
-            out[col.name()] = d.count[key]
-        out[C.THREATS_CARRIED_OUT.name()] = self.threats.count["carried_out"]
-        out[C.THREATS_WITHDRAWN.name()] = self.threats.count["withdrawn"]
-        per_country = {
-            C.OWN_FIRST_APPROACH: d.asked.first_own,
-            **{col: d.asked.count[k] for col, k in ((C.APPROACHES, "approaches"),
-                                              (C.REJECTIONS, "rejections"), (C.LEAKS, "leaks"),
-                                              (C.DENIALS, "denials"))},
-            C.MAX_DRAWDOWN: e.max_drawdown,
-            C.IMPORT_LOSS: e.import_loss,
-            C.EXPORT_LOSS: e.export_loss,
-        }  # fmt: skip
-        for col, arr in per_country.items():
-            for i, a in enumerate(names):
-                out[col.name(i=a)] = arr[:, i]
-        for a in self.countries:
-            for c, channel in enumerate(a.channel_names):
-                by_channel = d.asked.by_channel[a.index][:, c]
-                out[C.CHANNEL_APPROACHES.name(i=a.name, c=channel)] = by_channel
-        out.update(user_outcomes(self.trade_scenario.outcomes, self.record, self.log.arrays,
-                                 self.names, self.trade_scenario.horizon, self.R))  # fmt: skip
-        out.update({C.DRAWN.name(key=k): v for k, v in self.draws.items()})
-        # the declaration owns the order (and a column it does not declare is a bug)
-        ordered = {name: out.pop(name) for name in C.names(C.OUTCOMES, self.layout())}
-        if out:
-            raise RuntimeError(f"outcomes not declared in sim/columns.py: {sorted(out)}")
-        return ordered
-
-    def _first_channel(self) -> np.ndarray:
-        asked = self.diplomacy.asked
-        out = np.full(self.R, "", dtype=object)
-        for a in self.countries:
-            mine = (asked.first_approacher == a.index) & (asked.first_channel >= 0)
-            out[mine] = np.array(a.channel_names, dtype=object)[asked.first_channel[mine]]
-        return out.astype(str)
-
-    def _final_status(self) -> np.ndarray:
-        statuses = np.array(C.FINAL_STATUSES)
-        pairs = self.relations.status[:, self.diplomacy.upper]  # (R, pairs)
-        same = (pairs == pairs[:, :1]).all(axis=1)
-        return statuses[np.where(same, pairs[:, 0], len(STATUSES))]
+        return block_outcomes.collect(self)
