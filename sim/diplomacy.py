@@ -22,7 +22,8 @@ class Diplomacy:
 
     Args:
         agents: the model's CountryAgents, in country order.
-        terms: negotiation terms, each an ``(R, 1, 1)`` array (or scalar-shaped) by name.
+        terms: negotiation terms, each an ``(R, 1, 1)`` array (or ``(1, 1, 1)``) by name: kept
+            as ``terms`` for arithmetic over pairs, and as ``(R,)`` views in ``per_run``.
         rule: the deal rule's name.
         log: the model's event log.
         replicates: R.
@@ -34,7 +35,8 @@ class Diplomacy:
                  sides=None) -> None:  # fmt: skip
         R, N = replicates, len(agents)
         self.agents, self.terms, self.log, self.R, self.N = agents, terms, log, R, N
-        # every side's terms value and every negotiation term as an (R,) array
+        # every side's terms value and every negotiation term as an (R,) view, for the
+        # arithmetic per run (deal hazards, each deal's terms)
         sides = sides if sides is not None else [("rule", 0.0)] * N
         self.sides = [(kind, _per_run(value, R)) for kind, value in sides]
         self.rule = negotiation.DEAL_RULES[rule]

@@ -100,25 +100,17 @@ class TradeWarModel(mesa.Model):
         self.events, self.random_events = realised.events, realised.random_events
         self.offdiag = ~np.eye(self.N, dtype=bool)
         self._setup_economy(realised)
-        n = realised.negotiation
         self.log = EventLog()
-        sides = [(n.terms[c].kind, n.terms[c].value) if c in n.terms else ("rule", 0.0)
-                 for c in self.names]  # fmt: skip
-        self.diplomacy = Diplomacy(
-            self.countries, negotiation_terms(n), n.deal_rule, self.log, replicates, sides
-        )
+        self.diplomacy = self._setup_diplomacy(realised.negotiation)
         self.seen = self.economy.headline.copy()  # headlines at the last decision
         self.peak_tariff = self.economy.tariff.copy()
         self.last_raise = np.full((replicates, self.N, self.N), LONG_AGO)
         self._start_relations(realised)
         self.threats = Threats(replicates)
-        self.channel_names = list(
-            dict.fromkeys(k for c in self.countries for k in c.spec.pressures)
-        )
+        channels = [ch for c in self.countries for ch in c.spec.pressures.items()]
+        self.channel_names = list(dict.fromkeys(name for name, _ in channels))
         # the indicators some pressure channel reads: the only ones observed
-        self.inputs = list(
-            dict.fromkeys(ch.input for c in self.countries for ch in c.spec.pressures.values())
-        )
+        self.inputs = list(dict.fromkeys(ch.input for _, ch in channels))
         self.weekly = WeeklyRecord(replicates, self.N, self.channel_names, scenario.horizon)
         # per quantity, a list of (R, ...) arrays, one per week so far
         self.record: dict[str, list[np.ndarray]] = self.weekly.weeks
@@ -163,6 +155,12 @@ class TradeWarModel(mesa.Model):
                 exempt[:, i, names.index(partner)] = share
         drawdown = col(lambda c: c.market.initial_drawdown)
         self.economy = Economy.start(self.structure, headline, exempt, drawdown)
+
+    def _setup_diplomacy(self, n: Negotiation) -> Diplomacy:
+        """The block's diplomacy: each side on its own deal terms where it has some."""
+        sides = [(n.terms[c].kind, n.terms[c].value) if c in n.terms else ("rule", 0.0)
+                 for c in self.names]  # fmt: skip
+        return Diplomacy(self.countries, negotiation_terms(n), n.deal_rule, self.log, self.R, sides)
 
     def _start_relations(self, realised: Scenario) -> None:
         """Week-0 status of every pair: the ``relations:`` block where it speaks, otherwise
