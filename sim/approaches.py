@@ -28,6 +28,18 @@ class Answering(NamedTuple):
     calm: np.ndarray  # weeks since i last raised its tariff on j
 
 
+class Answers(NamedTuple):
+    """The answers to the week's approaches, each ``(n, N, N)`` about the runs with one:
+    ``[r, i, j]`` is about i's approach to j."""
+
+    accepted: np.ndarray
+    met: np.ndarray  # j's conditions met by i
+    rejected: np.ndarray  # asked one way and not accepted
+    leaked: np.ndarray  # by j
+    denied: np.ndarray  # by i, once leaked
+    felt: np.ndarray  # the face i pays
+
+
 def all_runs(runs: np.ndarray, values: np.ndarray, replicates: int) -> np.ndarray:
     """``values`` about the runs ``runs`` as an array over all R runs, zero elsewhere."""
     out = np.zeros((replicates, *values.shape[1:]), dtype=values.dtype)
@@ -55,19 +67,22 @@ class ApproachTally:
         self.first_channel = np.full(R, -1, dtype=np.int64)
         self.first_own = np.full((R, N), np.nan)
 
-    def log_week(self, t, runs, choice, mutual, accepted, unmet, rejected, leaked, denied):
-        """Log the week's approaches and answers; every array is about the runs ``runs``."""
+    def log_week(self, t: int, runs, choice, mutual, answers: Answers) -> None:
+        """Log the week's approaches (``choice``: each asker's channel, or -1) and answers;
+        every array is about the runs ``runs``."""
         add, swap = (lambda *args, **kw: self.log.add_pairs(*args, **kw, runs=runs)), swapped
+        unmet = answers.rejected & ~answers.met
         add("approach", t, choice >= 0, v1=mutual.astype(float), channel=choice)
-        add("acceptance", t, swap(accepted))
-        add("rejection", t, swap(rejected), v1=swap(unmet).astype(float))
-        add("leak", t, swap(leaked), channel=swap(choice))
-        add("denial", t, denied)
+        add("acceptance", t, swap(answers.accepted))
+        add("rejection", t, swap(answers.rejected), v1=swap(unmet).astype(float))
+        add("leak", t, swap(answers.leaked), channel=swap(choice))
+        add("denial", t, answers.denied)
 
-    def count_week(self, t, runs, choice, asks, rejected, leaked, denied):
+    def count_week(self, t: int, runs, choice, answers: Answers) -> None:
         """Count the week's approaches; every array is about the runs ``runs``."""
-        for key, mask in (("approaches", asks), ("rejections", rejected), ("leaks", leaked),
-                          ("denials", denied)):  # fmt: skip
+        asks = choice >= 0
+        for key, mask in (("approaches", asks), ("rejections", answers.rejected),
+                          ("leaks", answers.leaked), ("denials", answers.denied)):  # fmt: skip
             self.count[key][runs] += count(mask, 2)
         for a in self.agents:
             mine = row(choice, a.index)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim import negotiation
-from sim.approaches import Answering, ApproachTally, all_runs
+from sim.approaches import Answering, Answers, ApproachTally, all_runs
 from sim.eventlog import EventLog
 from sim.negotiation import CONFLICT, SCHEDULED, TALKS, TRUCE, Relations, Table, symmetric
 from sim.small import pairs_any, pairs_count, row, rows, swapped, total
@@ -110,27 +110,26 @@ class Diplomacy:
         one_way = asks & ~mutual
         week = Answering(at(u_accept), at(u_leak), at(u_deny), cut=at(peak) - at(tariff),
                          calm=t - at(last_raise))  # fmt: skip
-        accepted, met, leaked, denied, felt = self._answer(runs, choice, one_way, week)
+        answers = self._answer(runs, choice, one_way, week)
+        accepted = answers.accepted
         for a in self.agents:
-            a.shock(all_runs(runs, total(felt[:, a.index, :], 1), self.R))
-        rejected = one_way & ~accepted
+            a.shock(all_runs(runs, total(answers.felt[:, a.index, :], 1), self.R))
         rel = self.rel
-        rel.leaks[runs] += leaked
+        rel.leaks[runs] += answers.leaked
         agreed = symmetric(mutual | accepted)
         # The side that was asked proposes first; a mutual approach puts both on equal terms.
         first = np.where(mutual, 0.5, swapped(accepted).astype(float))
         rel.proposes[runs] = np.where(agreed, first, rel.proposes[runs])
         rel.schedule(all_runs(runs, agreed, self.R), t + self.terms["talks_lag"])
-        rejected_all = all_runs(runs, rejected, self.R)
+        rejected_all = all_runs(runs, answers.rejected, self.R)
         rel.cooldown_until = np.where(rejected_all, t + 1 + self.terms["cooldown"],
                                       rel.cooldown_until)  # fmt: skip
-        self.asked.log_week(t, runs, choice, mutual, accepted, rejected & ~met, rejected, leaked,
-                            denied)  # fmt: skip
-        self.asked.count_week(t, runs, choice, asks, rejected, leaked, denied)
+        self.asked.log_week(t, runs, choice, mutual, answers)
+        self.asked.count_week(t, runs, choice, answers)
 
-    def _answer(self, runs, choice, one_way, week: Answering) -> tuple:
+    def _answer(self, runs, choice, one_way, week: Answering) -> Answers:
         """The answers to the approaches of the runs ``runs`` (every argument is about those
-        runs): accepted, conditions met, leaked, denied, and the face each asker pays."""
+        runs)."""
         face, leak, signal = self._chosen(choice, ("face", "leak", "signal"), runs)
         # mutual approaches cost no face
         paid = np.where(
@@ -151,7 +150,7 @@ class Diplomacy:
         rest = (1.0 - face) * np.where(denied, 0.5, 1.0)
         late = np.where(leaked, self._rows(lambda a: a.face_price(row(rest, a.index), runs=runs)),
                         0.0)  # fmt: skip
-        return accepted, met, leaked, denied, paid + late
+        return Answers(accepted, met, one_way & ~accepted, leaked, denied, paid + late)
 
     # ------------------------------------------------------------------ talks and truces
 
