@@ -15,7 +15,7 @@ from scipy.special import expit
 from sim import policies, pressure
 from sim.policies import TariffView
 from sim.pressure import BIG
-from sim.small import largest, total
+from sim.small import largest, row, total
 
 
 class CountryAgent(mesa.Agent):
@@ -26,9 +26,12 @@ class CountryAgent(mesa.Agent):
         index: the country's position in the scenario (its row in pair arrays).
         country: the realised ``sim.scenario.Country`` (drawn leaves are ``(R,)`` arrays).
         replicates: R, the number of runs in the block.
+        bounds: every country's ``[floor, cap]`` from :func:`tariff_bounds`; the agent keeps
+            its own row.
     """
 
-    def __init__(self, model: mesa.Model, index: int, country, replicates: int) -> None:
+    def __init__(self, model: mesa.Model, index: int, country, replicates: int,
+                 bounds) -> None:  # fmt: skip
         super().__init__(model)
         self.index = index
         self.name = country.name
@@ -51,6 +54,8 @@ class CountryAgent(mesa.Agent):
             key: np.stack([per_run(getattr(c, key)) for c in country.channels.values()])
             for key in ("face", "leak", "signal")
         }
+        # (R, N) each, C-ordered: clipping against a row of the (R, N, N) bounds is slow
+        self.bounds = [row(b, index) for b in bounds]
         self.pressure = np.zeros(shape)
         self.anxiety = np.zeros(shape)
         self.contributions: dict[str, np.ndarray] = {}
@@ -90,9 +95,8 @@ class CountryAgent(mesa.Agent):
         self.anxiety = self.anxiety + amount
 
     def clip(self, tariff: np.ndarray) -> np.ndarray:
-        floor = np.asarray(self.spec.floor, dtype=float)
-        cap = np.asarray(self.spec.cap, dtype=float)
-        return np.clip(tariff, np.reshape(floor, (-1, 1)), np.reshape(cap, (-1, 1)))
+        """This country's ``(R, N)`` tariffs within its own [floor, cap]."""
+        return np.clip(tariff, *self.bounds)
 
     def choose_channels(self, partner_leak: np.ndarray, u: np.ndarray, runs=None) -> np.ndarray:
         """Whether and how to ask each partner for talks: a channel index, or -1 for not now.
@@ -215,6 +219,25 @@ class CountryAgent(mesa.Agent):
         """
         margin = anxiety_at_deal - _column(self.resolve, runs)
         return expit(margin / _column(self.noise, runs))
+
+
+def per_country(values, replicates: int) -> np.ndarray:
+    """One value (scalar or ``(R,)``) per country as an ``(R, N)`` array."""
+    shape = (replicates,)
+    return np.stack([np.broadcast_to(np.asarray(v, dtype=float), shape) for v in values], 1)
+
+
+def tariff_bounds(countries, replicates: int) -> list[np.ndarray]:
+    """Each country's ``[floor, cap]`` on every partner, per run: two ``(R, N, N)`` arrays, row
+    ``i`` country ``i``'s. The model clips all pairs against them and each agent its own row.
+
+    Args:
+        countries: the realised ``sim.scenario.Country`` list, in scenario order.
+        replicates: R.
+    """
+    n = len(countries)
+    return [np.repeat(per_country([getattr(c, k) for c in countries], replicates)[:, :, None], n,
+                      axis=2) for k in ("floor", "cap")]  # fmt: skip
 
 
 def _bounded(x: np.ndarray) -> np.ndarray:

@@ -11,23 +11,10 @@ from __future__ import annotations
 import numpy as np
 
 from sim import negotiation
+from sim.approaches import Answering, Answers, ApproachTally, all_runs
 from sim.eventlog import EventLog
 from sim.negotiation import CONFLICT, SCHEDULED, TALKS, TRUCE, Relations, Table, symmetric
-from sim.small import (
-    count,
-    either,
-    first_true,
-    largest,
-    pairs_any,
-    pairs_count,
-    row,
-    rows,
-    runs_last,
-    swapped,
-    total,
-)
-
-NONE, MUTUAL = -1, -2
+from sim.small import pairs_any, pairs_count, row, rows, swapped, total
 
 
 class Diplomacy:
@@ -35,7 +22,8 @@ class Diplomacy:
 
     Args:
         agents: the model's CountryAgents, in country order.
-        terms: negotiation terms, each an ``(R, 1, 1)`` array (or scalar-shaped) by name.
+        terms: negotiation terms, each an ``(R, 1, 1)`` array (or ``(1, 1, 1)``) by name: kept
+            as ``terms`` for arithmetic over pairs, and as ``(R,)`` views in ``per_run``.
         rule: the deal rule's name.
         log: the model's event log.
         replicates: R.
@@ -47,23 +35,21 @@ class Diplomacy:
                  sides=None) -> None:  # fmt: skip
         R, N = replicates, len(agents)
         self.agents, self.terms, self.log, self.R, self.N = agents, terms, log, R, N
-        self.sides = sides if sides is not None else [("rule", 0.0)] * N
+        # every side's terms value and every negotiation term as an (R,) view, for the
+        # arithmetic per run (deal hazards, each deal's terms)
+        sides = sides if sides is not None else [("rule", 0.0)] * N
+        self.sides = [(kind, _per_run(value, R)) for kind, value in sides]
         self.rule = negotiation.DEAL_RULES[rule]
-        self.per_run = {k: np.broadcast_to(np.reshape(v, -1), (R,)) for k, v in terms.items()}
+        self.per_run = {k: _per_run(v, R) for k, v in terms.items()}
         self.rel = Relations.start(R, N)
         self.upper = negotiation.upper(N)
         self.pairs = [(int(i), int(j)) for i, j in zip(*np.nonzero(self.upper), strict=True)]
         self.offdiag = ~np.eye(N, dtype=bool)
-        nan = np.full(R, np.nan)
-        self.first = {"approach": nan.copy(), "talks": nan.copy(), "deal": nan.copy()}
-        self.first_approacher = np.full(R, NONE, dtype=np.int64)
-        self.first_channel = np.full(R, -1, dtype=np.int64)
-        self.first_own = np.full((R, N), np.nan)
+        self.first = {"talks": np.full(R, np.nan), "deal": np.full(R, np.nan)}
         self.deal_tariff = np.full((R, N, N), np.nan)  # headline right after the first deal
-        self.count = {k: np.zeros((R, N)) for k in ("approaches", "rejections", "leaks", "denials")}
-        self.count.update({k: np.zeros(R) for k in ("deals", "collapses", "renewals", "snapbacks",
-                                                    "extensions")})  # fmt: skip
-        self.by_channel = [np.zeros((R, len(a.channel_names))) for a in agents]
+        self.count = {k: np.zeros(R) for k in ("deals", "collapses", "renewals", "snapbacks",
+                                               "extensions")}  # fmt: skip
+        self.asked = ApproachTally(agents, log, R)  # the approach counts and first approaches
 
     def _stack(self, values, axis: int = 1) -> np.ndarray:
         return np.stack(list(values), axis=axis)
@@ -86,7 +72,7 @@ class Diplomacy:
         u = u[runs]
         choice = np.full(eligible.shape, -1, dtype=np.int64)
         for a in self.agents:
-            picked = a.choose_channels(leak, runs_last(u, a.index), runs)
+            picked = a.choose_channels(leak, row(u, a.index, runs_last=True), runs)
             for j in range(self.N):
                 choice[runs, a.index, j] = picked[j]
         return np.where(eligible, choice, -1)
@@ -122,36 +108,34 @@ class Diplomacy:
         asks = choice >= 0
         mutual = asks & swapped(asks)
         one_way = asks & ~mutual
-        accepted, met, leaked, denied, felt = self._answer(
-            t, runs, choice, one_way, at(u_accept), at(u_leak), at(u_deny), at(peak), at(tariff),
-            at(last_raise))  # fmt: skip
+        week = Answering(at(u_accept), at(u_leak), at(u_deny), cut=at(peak) - at(tariff),
+                         calm=t - at(last_raise))  # fmt: skip
+        answers = self._answer(runs, choice, one_way, week)
+        accepted = answers.accepted
         for a in self.agents:
-            a.shock(self._all_runs(runs, total(felt[:, a.index, :], 1)))
-        rejected = one_way & ~accepted
+            a.shock(all_runs(runs, total(answers.felt[:, a.index, :], 1), self.R))
         rel = self.rel
-        rel.leaks[runs] += leaked
+        rel.leaks[runs] += answers.leaked
         agreed = symmetric(mutual | accepted)
         # The side that was asked proposes first; a mutual approach puts both on equal terms.
         first = np.where(mutual, 0.5, swapped(accepted).astype(float))
         rel.proposes[runs] = np.where(agreed, first, rel.proposes[runs])
-        rel.schedule(self._all_runs(runs, agreed), t + self.terms["talks_lag"])
-        rejected_all = self._all_runs(runs, rejected)
+        rel.schedule(all_runs(runs, agreed, self.R), t + self.terms["talks_lag"])
+        rejected_all = all_runs(runs, answers.rejected, self.R)
         rel.cooldown_until = np.where(rejected_all, t + 1 + self.terms["cooldown"],
                                       rel.cooldown_until)  # fmt: skip
-        self._log_approaches(t, runs, choice, mutual, accepted, rejected & ~met, rejected, leaked,
-                             denied)  # fmt: skip
-        self._count_approaches(t, runs, choice, asks, rejected, leaked, denied)
+        self.asked.log_week(t, runs, choice, mutual, answers)
+        self.asked.count_week(t, runs, choice, answers)
 
-    def _answer(self, t, runs, choice, one_way, u_accept, u_leak, u_deny, peak, tariff,
-                last_raise) -> tuple:  # fmt: skip
+    def _answer(self, runs, choice, one_way, week: Answering) -> Answers:
         """The answers to the approaches of the runs ``runs`` (every argument is about those
-        runs): accepted, conditions met, leaked, denied, and the face each asker pays."""
+        runs)."""
         face, leak, signal = self._chosen(choice, ("face", "leak", "signal"), runs)
         # mutual approaches cost no face
         paid = np.where(
             one_way, self._rows(lambda a: a.face_price(row(face, a.index), runs=runs)), 0.0
         )
-        cut, calm = peak - tariff, t - last_raise
+        cut, calm, u_accept, u_leak = week.cut, week.calm, week.u_accept, week.u_leak
         # [r, i, j]: j's answer to i's approach; column j comes from agent j
         answers = [a.answers(paid[..., a.index], signal[..., a.index], cut[..., a.index],
                              calm[..., a.index], u_accept[..., a.index], runs=runs)
@@ -161,49 +145,12 @@ class Diplomacy:
         leaked = one_way & self._columns(
             lambda a: a.leaks(leak[..., a.index], u_leak[..., a.index], runs=runs)
         )
-        denied = leaked & self._rows(lambda a: a.denies(row(u_deny, a.index), runs=runs))
+        denied = leaked & self._rows(lambda a: a.denies(row(week.u_deny, a.index), runs=runs))
         # The rest of the face is paid once a back channel is out; a denial saves half of it.
         rest = (1.0 - face) * np.where(denied, 0.5, 1.0)
         late = np.where(leaked, self._rows(lambda a: a.face_price(row(rest, a.index), runs=runs)),
                         0.0)  # fmt: skip
-        return accepted, met, leaked, denied, paid + late
-
-    def _all_runs(self, runs: np.ndarray, values: np.ndarray) -> np.ndarray:
-        """``values`` about the runs ``runs`` as an array over all R runs, zero elsewhere."""
-        out = np.zeros((self.R, *values.shape[1:]), dtype=values.dtype)
-        out[runs] = values
-        return out
-
-    def _log_approaches(self, t, runs, choice, mutual, accepted, unmet, rejected, leaked, denied):
-        """Log the week's approaches and answers; every array is about the runs ``runs``."""
-        add, swap = (lambda *args, **kw: self.log.add_pairs(*args, **kw, runs=runs)), swapped
-        add("approach", t, choice >= 0, v1=mutual.astype(float), channel=choice)
-        add("acceptance", t, swap(accepted))
-        add("rejection", t, swap(rejected), v1=swap(unmet).astype(float))
-        add("leak", t, swap(leaked), channel=swap(choice))
-        add("denial", t, denied)
-
-    def _count_approaches(self, t, runs, choice, asks, rejected, leaked, denied):
-        """Count the week's approaches; every array is about the runs ``runs``."""
-        for key, mask in (("approaches", asks), ("rejections", rejected), ("leaks", leaked),
-                          ("denials", denied)):  # fmt: skip
-            self.count[key][runs] += count(mask, 2)
-        for a in self.agents:
-            mine = row(choice, a.index)
-            for c in range(len(a.channel_names)):
-                self.by_channel[a.index][runs, c] += count(mine == c, 1)
-        asked = either(asks, 2)  # (n, N)
-        new = np.isnan(self.first["approach"][runs]) & either(asked, 1)
-        single = count(asked, 1) == 1
-        asker = first_true(asked)
-        who = np.where(single, asker, MUTUAL)
-        channel = largest(choice[np.arange(len(runs)), asker], 1)
-        self.first_approacher[runs] = np.where(new, who, self.first_approacher[runs])
-        self.first_channel[runs] = np.where(new & single, channel, self.first_channel[runs])
-        self.first["approach"][runs[new]] = t
-        own = self.first_own[runs]
-        own[np.isnan(own) & asked] = t
-        self.first_own[runs] = own
+        return Answers(accepted, met, one_way & ~accepted, leaked, denied, paid + late)
 
     # ------------------------------------------------------------------ talks and truces
 
@@ -215,7 +162,7 @@ class Diplomacy:
         in_truce = (rel.status == TRUCE) & self.offdiag
         if not in_truce.any():  # the draws are taken whatever the state (model.draw)
             return
-        rate = self.terms["truce_talks_rate"].reshape(-1)
+        rate = self.per_run["truce_talks_rate"]
         opening = in_truce & ~rel.truce_talks & self._by_pair(u_open, lambda i, j: rate)
         rel.truce_talks |= opening
         self.log.add_pairs("truce_talks", t, opening & upper)
@@ -242,8 +189,8 @@ class Diplomacy:
         # asked in the runs with an expiring truce only (a few in a hundred)
         runs = np.flatnonzero(pairs_any(expiring))
         anxiety_at_deal, u_renew = rel.anxiety_at_deal[runs], u_renew[runs]
-        want = self._all_runs(runs, self._rows(lambda a: a.renews(
-            row(anxiety_at_deal, a.index), row(u_renew, a.index), runs=runs)))  # fmt: skip
+        want = all_runs(runs, self._rows(lambda a: a.renews(
+            row(anxiety_at_deal, a.index), row(u_renew, a.index), runs=runs)), self.R)  # fmt: skip
         renew = expiring & want & swapped(want)
         snap = expiring & ~renew
         rel.truce_length = np.where(renew, rel.truce_length * self.terms["renewal_growth"],
@@ -289,7 +236,7 @@ class Diplomacy:
 
     def _settle(self, u: np.ndarray, anxiety: np.ndarray) -> np.ndarray:
         """Which pairs would strike a deal this week if at the table (symmetric)."""
-        rate = self.terms["deal_rate"].reshape(-1)
+        rate = self.per_run["deal_rate"]
         return self._by_pair(u, lambda i, j: negotiation.deal_probability(
             anxiety[:, i], anxiety[:, j], rate))  # fmt: skip
 
@@ -335,9 +282,13 @@ class Diplomacy:
         for k, (kind, value) in enumerate(self.sides):
             mine = side == k
             if kind != "rule" and mine.any():
-                v = np.broadcast_to(np.asarray(value, dtype=float).reshape(-1), (self.R,))[r[mine]]
-                out[mine] = negotiation.side_cut(kind, v, out[mine], headline[mine])
+                out[mine] = negotiation.side_cut(kind, value[r[mine]], out[mine], headline[mine])
         return out
 
     def _first(self, key: str, happened: np.ndarray, t: int) -> None:
         self.first[key][np.isnan(self.first[key]) & happened] = t
+
+
+def _per_run(value, replicates: int) -> np.ndarray:
+    """A number, fixed or drawn per run (any shape of R or 1 elements), as an ``(R,)`` view."""
+    return np.broadcast_to(np.reshape(np.asarray(value, dtype=float), -1), (replicates,))

@@ -71,11 +71,14 @@ class EventLog:
             dtype = np.float64 if name in ("v1", "v2") else np.int64
             values = [chunk[k] for chunk in self.chunks]
             many = [isinstance(v, np.ndarray) and v.ndim > 0 for v in values]
-            if all(many):  # an array in every chunk: the run, mostly
+            for v, n, m in zip(values, sizes, many, strict=True):
+                if m and len(v) not in (1, n):
+                    raise ValueError(f"event log: {len(v)} {name} values for {n} events")
+            if all(m and len(v) == n for v, n, m in zip(values, sizes, many, strict=True)):
+                # one entry per event in every chunk (none broadcast): the run, mostly
                 cat[name] = np.concatenate([np.zeros(0, dtype), *values], dtype=dtype,
                                            casting="unsafe")  # fmt: skip
-                if len(cat[name]) == sum(sizes):  # one entry per event (none broadcast)
-                    continue
+                continue
             # single values repeated in one call, then each array written over its stretch
             firsts = [0 if m else v for v, m in zip(values, many, strict=True)]
             cat[name] = column = np.repeat(np.array(firsts, dtype=dtype), sizes)
@@ -83,7 +86,7 @@ class EventLog:
             for v, n, m in zip(values, sizes, many, strict=True):
                 end += n
                 if m:
-                    column[end - n : end] = v
+                    column[end - n : end] = v  # a single-value array broadcasts
         order = np.argsort(cat["run"], kind="stable")
         return {f: v[order] for f, v in cat.items()}
 

@@ -23,16 +23,16 @@ import dataclasses
 import mesa
 import numpy as np
 
+from sim import block_outcomes, economy
 from sim import columns as C
-from sim import economy
-from sim.agents import CountryAgent
+from sim.agents import CountryAgent, per_country, tariff_bounds
 from sim.diplomacy import Diplomacy
 from sim.distributions import realise
 from sim.economy import Economy, Structure
 from sim.eventlog import EventLog
 from sim.events import EVENTS
 from sim.negotiation import CONFLICT, PEACE, STATUSES, TRUCE, symmetric
-from sim.outcomes import compute as user_outcomes
+from sim.record import WeeklyRecord
 from sim.scenario import Negotiation, Scenario
 from sim.schema import Number
 from sim.small import either, row, rows
@@ -64,10 +64,6 @@ def child_seed(seed: np.random.SeedSequence, k: int) -> np.random.SeedSequence:
     return np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, k))
 
 
-def _per_country(values, size: int) -> np.ndarray:
-    return np.stack([np.broadcast_to(np.asarray(v, dtype=float), (size,)) for v in values], 1)
-
-
 class TradeWarModel(mesa.Model):
     """R replicates of a scenario, stepped together.
 
@@ -96,47 +92,28 @@ class TradeWarModel(mesa.Model):
         self.streams = Streams(ss)
         realised, self.draws = realise(scenario, replicates, child_seed(ss, 0), tile=tile,
                                       fixed=fixed)  # fmt: skip
-        self.countries = [
-            CountryAgent(self, i, c, replicates) for i, c in enumerate(realised.countries)
-        ]
+        # each country's [floor, cap] on every partner, per run, (R, N, N): clip in one call
+        self._bounds = tariff_bounds(realised.countries, replicates)
+        self.countries = [CountryAgent(self, i, c, replicates, self._bounds)
+                          for i, c in enumerate(realised.countries)]  # fmt: skip
         self.names = realised.country_names()
         self.events, self.random_events = realised.events, realised.random_events
         self.offdiag = ~np.eye(self.N, dtype=bool)
-        # each country's [floor, cap] on every partner, per run, (R, N, N): clip in one call
-        self._bounds = [
-            np.repeat(_per_country([getattr(c, k) for c in realised.countries], replicates)[
-                :, :, None], self.N, axis=2)
-            for k in ("floor", "cap")
-        ]  # fmt: skip
         self._setup_economy(realised)
-        n = realised.negotiation
         self.log = EventLog()
-        sides = [(n.terms[c].kind, n.terms[c].value) if c in n.terms else ("rule", 0.0)
-                 for c in self.names]  # fmt: skip
-        self.diplomacy = Diplomacy(
-            self.countries, negotiation_terms(n), n.deal_rule, self.log, replicates, sides
-        )
+        self.diplomacy = self._setup_diplomacy(realised.negotiation)
         self.seen = self.economy.headline.copy()  # headlines at the last decision
         self.peak_tariff = self.economy.tariff.copy()
         self.last_raise = np.full((replicates, self.N, self.N), LONG_AGO)
         self._start_relations(realised)
         self.threats = Threats(replicates)
-        self.channel_names = list(
-            dict.fromkeys(k for c in self.countries for k in c.spec.pressures)
-        )
+        channels = [ch for c in self.countries for ch in c.spec.pressures.items()]
+        self.channel_names = list(dict.fromkeys(name for name, _ in channels))
         # the indicators some pressure channel reads: the only ones observed
-        self.inputs = list(
-            dict.fromkeys(ch.input for c in self.countries for ch in c.spec.pressures.values())
-        )
-        # The weekly record: per quantity, a list of (R, ...) arrays, one per week so far, each
-        # a view into a (weeks, R, ...) array filled in place (no stacking at the end).
-        R, N, C = replicates, self.N, len(self.channel_names)
-        self._shapes = {"tariff": (R, N, N), "pressure": (R, N), "anxiety": (R, N),
-                        "drawdown": (R, N), "status": (R, N, N), "channels": (R, N, C),
-                        "import_loss": (R, N), "export_loss": (R, N)}  # fmt: skip
-        self._weeks = {k: self._weekly(k, scenario.horizon) for k in self._shapes}
-        self._first_week = 0  # the week in row 0 of self._weeks
-        self.record: dict[str, list[np.ndarray]] = {k: [] for k in self._shapes}
+        self.inputs = list(dict.fromkeys(ch.input for _, ch in channels))
+        self.weekly = WeeklyRecord(replicates, self.N, self.channel_names, scenario.horizon)
+        # per quantity, a list of (R, ...) arrays, one per week so far
+        self.record: dict[str, list[np.ndarray]] = self.weekly.weeks
 
     @property
     def relations(self):
@@ -148,7 +125,7 @@ class TradeWarModel(mesa.Model):
         R, cs, names = self.R, realised.countries, realised.country_names()
 
         def col(get) -> np.ndarray:
-            return _per_country([get(c) for c in cs], R)
+            return per_country([get(c) for c in cs], R)
 
         def pairs(attr: str) -> np.ndarray:
             out = np.zeros((R, self.N, self.N))
@@ -179,12 +156,17 @@ class TradeWarModel(mesa.Model):
         drawdown = col(lambda c: c.market.initial_drawdown)
         self.economy = Economy.start(self.structure, headline, exempt, drawdown)
 
+    def _setup_diplomacy(self, n: Negotiation) -> Diplomacy:
+        """The block's diplomacy: each side on its own deal terms where it has some."""
+        sides = [(n.terms[c].kind, n.terms[c].value) if c in n.terms else ("rule", 0.0)
+                 for c in self.names]  # fmt: skip
+        return Diplomacy(self.countries, negotiation_terms(n), n.deal_rule, self.log, self.R, sides)
+
     def _start_relations(self, realised: Scenario) -> None:
         """Week-0 status of every pair: the ``relations:`` block where it speaks, otherwise
         conflict if either side's headline is above its own floor, peace if not."""
         rel, names = self.diplomacy.rel, self.names
-        floor = _per_country([a.spec.floor for a in self.countries], self.R)
-        hot = symmetric(self.economy.headline > floor[:, :, None] + 1e-9)
+        hot = symmetric(self.economy.headline > self._bounds[0] + 1e-9)
         rel.status[:] = np.where(hot | ~self.offdiag, CONFLICT, PEACE)
         for r in realised.relations:
             i, j = names.index(r.between[0]), names.index(r.between[1])
@@ -235,7 +217,7 @@ class TradeWarModel(mesa.Model):
         quarrel = (d.rel.status != TRUCE) & (d.rel.status != PEACE) & self.offdiag
         e.weeks_in_conflict += either(quarrel, 2)
         economy.advance(e, self.structure, u["market"])
-        self._record()
+        self.weekly.add(self.week, e, self.countries, d.rel.status)
         self.week += 1
 
     def _set_rates(self, t: int, headline: np.ndarray, exempt: np.ndarray, log: bool) -> None:
@@ -291,38 +273,10 @@ class TradeWarModel(mesa.Model):
 
     def clip(self, tariff: np.ndarray) -> np.ndarray:
         """Every country's tariffs within its own [floor, cap]; none on itself."""
-        out = np.clip(tariff, *self._bounds)  # as each agent's clip does on its row
+        out = np.clip(tariff, *self._bounds)
         diagonal = np.arange(self.N)
         out[:, diagonal, diagonal] = 0.0
         return out
-
-    def _weekly(self, key: str, weeks: int) -> np.ndarray:
-        """Room for ``weeks`` weeks of the recorded quantity ``key``: status is the int8 code,
-        the others float32; channels a country does not have stay NaN."""
-        dtype = np.int8 if key == "status" else np.float32
-        shape = (weeks, *self._shapes[key])
-        return np.full(shape, np.nan, dtype) if key == "channels" else np.empty(shape, dtype)
-
-    def _record(self) -> None:
-        e = self.economy
-        if self.week - self._first_week == len(self._weeks["tariff"]):
-            # stepped past the horizon: room for as many weeks again
-            self._weeks = {k: self._weekly(k, max(self.week, 1)) for k in self._shapes}
-            self._first_week = self.week
-        now = {k: v[self.week - self._first_week] for k, v in self._weeks.items()}
-        now["tariff"][:] = e.tariff  # assignment casts to float32 as astype does
-        for a in self.countries:
-            now["pressure"][:, a.index] = a.pressure
-            now["anxiety"][:, a.index] = a.anxiety
-        now["drawdown"][:] = e.drawdown()
-        now["status"][:] = self.relations.status
-        for a in self.countries:
-            for name, value in a.contributions.items():
-                now["channels"][:, a.index, self.channel_names.index(name)] = value
-        now["import_loss"][:] = e.import_loss
-        now["export_loss"][:] = e.export_loss
-        for k, v in now.items():
-            self.record[k].append(v)
 
     # ------------------------------------------------------------------ running
 
@@ -350,9 +304,7 @@ class TradeWarModel(mesa.Model):
 
     def trajectory(self) -> dict[str, np.ndarray]:
         """Recorded weekly state, each ``(weeks, R, ...)``: week w is the end of week w."""
-        if self._first_week == 0:
-            return {k: v[: self.week] for k, v in self._weeks.items()}
-        return {k: np.stack(v) for k, v in self.record.items()}
+        return self.weekly.trajectory()
 
     def layout(self) -> C.Layout:
         """What this model's result columns expand over (countries, channels, drawn keys)."""
@@ -362,65 +314,4 @@ class TradeWarModel(mesa.Model):
 
     def outcomes(self) -> dict[str, np.ndarray]:
         """Per-run outcomes, column name -> ``(R,)`` array, in runs.csv order."""
-        d, e, names = self.diplomacy, self.economy, self.names
-        labels = np.array([*names, C.NONE, C.MUTUAL])  # first_approacher codes -1, -2 last
-        code = np.where(d.first_approacher >= 0, d.first_approacher,
-                        len(names) - 1 - d.first_approacher)  # fmt: skip
-        out = {
-            C.FIRST_APPROACHER.name(): labels[code],
-            C.FIRST_APPROACH_WEEK.name(): d.first["approach"],
-            C.FIRST_APPROACH_CHANNEL.name(): self._first_channel(),
-            C.TALKS_WEEK.name(): d.first["talks"],
-            C.DEAL_WEEK.name(): d.first["deal"],
-            C.FINAL_STATUS.name(): self._final_status(),
-        }
-        for col, arr in ((C.PEAK_TARIFF, self.peak_tariff), (C.FINAL_TARIFF, e.tariff),
-                         (C.HEADLINE_TARIFF, e.headline), (C.EXEMPT_SHARE, e.exempt),
-                         (C.DEAL_TARIFF, d.deal_tariff)):  # fmt: skip
-            for i, a in enumerate(names):
-                for j, b in enumerate(names):
-                    if i != j:
-                        out[col.name(i=a, j=b)] = arr[:, i, j]
-        for col, key in ((C.DEALS, "deals"), (C.COLLAPSES, "collapses"),
-                         (C.RENEWALS, "renewals"), (C.EXTENSIONS, "extensions"),
-                         (C.SNAPBACKS, "snapbacks")):  # fmt: skip
-            out[col.name()] = d.count[key]
-        out[C.THREATS_CARRIED_OUT.name()] = self.threats.count["carried_out"]
-        out[C.THREATS_WITHDRAWN.name()] = self.threats.count["withdrawn"]
-        per_country = {
-            C.OWN_FIRST_APPROACH: d.first_own,
-            **{col: d.count[k] for col, k in ((C.APPROACHES, "approaches"),
-                                              (C.REJECTIONS, "rejections"), (C.LEAKS, "leaks"),
-                                              (C.DENIALS, "denials"))},
-            C.MAX_DRAWDOWN: e.max_drawdown,
-            C.IMPORT_LOSS: e.import_loss,
-            C.EXPORT_LOSS: e.export_loss,
-        }  # fmt: skip
-        for col, arr in per_country.items():
-            for i, a in enumerate(names):
-                out[col.name(i=a)] = arr[:, i]
-        for a in self.countries:
-            for c, channel in enumerate(a.channel_names):
-                out[C.CHANNEL_APPROACHES.name(i=a.name, c=channel)] = d.by_channel[a.index][:, c]
-        out.update(user_outcomes(self.trade_scenario.outcomes, self.record, self.log.arrays,
-                                 self.names, self.trade_scenario.horizon, self.R))  # fmt: skip
-        out.update({C.DRAWN.name(key=k): v for k, v in self.draws.items()})
-        # the declaration owns the order (and a column it does not declare is a bug)
-        ordered = {name: out.pop(name) for name in C.names(C.OUTCOMES, self.layout())}
-        if out:
-            raise RuntimeError(f"outcomes not declared in sim/columns.py: {sorted(out)}")
-        return ordered
-
-    def _first_channel(self) -> np.ndarray:
-        d = self.diplomacy
-        out = np.full(self.R, "", dtype=object)
-        for a in self.countries:
-            mine = (d.first_approacher == a.index) & (d.first_channel >= 0)
-            out[mine] = np.array(a.channel_names, dtype=object)[d.first_channel[mine]]
-        return out.astype(str)
-
-    def _final_status(self) -> np.ndarray:
-        statuses = np.array(C.FINAL_STATUSES)
-        pairs = self.relations.status[:, self.diplomacy.upper]  # (R, pairs)
-        same = (pairs == pairs[:, :1]).all(axis=1)
-        return statuses[np.where(same, pairs[:, 0], len(STATUSES))]
+        return block_outcomes.collect(self)

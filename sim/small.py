@@ -24,63 +24,50 @@ def _parts(x: np.ndarray, axis: int) -> list[np.ndarray]:
     return [x[(*head, k)] for k in range(x.shape[axis])]
 
 
-def _by_column(reduce, x: np.ndarray) -> np.ndarray:
-    """``reduce(x, 1)`` of an ``(R, N, M)`` array one column ``[:, :, j]`` at a time: the rows
-    ``x[:, k, :]`` it would combine otherwise are the slow layout."""
-    columns = [reduce(x[:, :, j], 1) for j in range(x.shape[2])]
-    out = np.empty((x.shape[0], x.shape[2]), dtype=columns[0].dtype)
-    for j, column in enumerate(columns):
-        out[:, j] = column
+def _reduce(x: np.ndarray, axis: int, start, op) -> np.ndarray:
+    """Fold the slices of ``x`` along ``axis`` in order: ``start(first)``, then
+    ``op(out, part, out=out)`` for each further part (numpy's own order).
+
+    An ``(R, N, M)`` array reduced over axis 1 goes one column ``[:, :, j]`` at a time: the
+    rows ``x[:, k, :]`` it would combine otherwise are the slow layout.
+    """
+    if x.ndim == 3 and axis == 1:
+        columns = [_reduce(x[:, :, j], 1, start, op) for j in range(x.shape[2])]
+        out = np.empty((x.shape[0], x.shape[2]), dtype=columns[0].dtype)
+        for j, column in enumerate(columns):
+            out[:, j] = column
+        return out
+    parts = _parts(x, axis)
+    out = start(parts[0])
+    for part in parts[1:]:
+        op(out, part, out=out)
     return out
 
 
 def total(x: np.ndarray, axis: int) -> np.ndarray:
     """``x.sum(axis)`` for a float array, in the same rounding."""
-    if x.ndim == 3 and axis == 1:
-        return _by_column(total, x)
-    parts = _parts(x, axis)
-    out = parts[0] + 0.0  # as numpy does: -0.0 + 0.0 is 0.0
-    for part in parts[1:]:
-        out += part
-    return out
+    # as numpy does: -0.0 + 0.0 is 0.0
+    return _reduce(x, axis, lambda first: first + 0.0, np.add)
 
 
 def count(mask: np.ndarray, axis: int) -> np.ndarray:
     """``mask.sum(axis)`` for a boolean array: how many are true, as integers."""
-    if mask.ndim == 3 and axis == 1:
-        return _by_column(count, mask)
-    parts = _parts(mask, axis)
-    out = parts[0].astype(np.int64)
-    for part in parts[1:]:
-        out += part
-    return out
+    return _reduce(mask, axis, lambda first: first.astype(np.int64), np.add)
 
 
 def largest(x: np.ndarray, axis: int) -> np.ndarray:
     """``x.max(axis)``."""
-    if x.ndim == 3 and axis == 1:
-        return _by_column(largest, x)
-    parts = _parts(x, axis)
-    out = parts[0].copy()
-    for part in parts[1:]:
-        np.maximum(out, part, out=out)
-    return out
+    return _reduce(x, axis, lambda first: first.copy(), np.maximum)
+
+
+def either(mask: np.ndarray, axis: int) -> np.ndarray:
+    """``mask.any(axis)``."""
+    return _reduce(mask, axis, lambda first: first.copy(), np.bitwise_or)
 
 
 def pairs_count(mask: np.ndarray) -> np.ndarray:
     """``mask.sum(axis=(1, 2))`` of an ``(R, N, N)`` boolean array."""
     return count(np.reshape(mask, (len(mask), -1)), 1)
-
-
-def either(mask: np.ndarray, axis: int) -> np.ndarray:
-    """``mask.any(axis)``."""
-    if mask.ndim == 3 and axis == 1:
-        return _by_column(either, mask)
-    parts = _parts(mask, axis)
-    out = parts[0].copy()
-    for part in parts[1:]:
-        out |= part
-    return out
 
 
 def pairs_any(mask: np.ndarray) -> np.ndarray:
@@ -107,11 +94,14 @@ def rows(parts) -> np.ndarray:
     return out
 
 
-def row(x: np.ndarray, i: int) -> np.ndarray:
-    """``x[:, i, :]`` as a new C-ordered ``(R, M)`` array (fast to compute with)."""
-    out = np.empty((x.shape[0], x.shape[2]), dtype=x.dtype)
-    for j in range(x.shape[2]):
-        out[:, j] = x[:, i, j]
+def row(x: np.ndarray, i: int, runs_last: bool = False) -> np.ndarray:
+    """``x[:, i, :]`` as a new C-ordered ``(R, M)`` array (fast to compute with); with
+    ``runs_last``, ``x[:, i, :].T`` as a new C-ordered ``(M, R)`` array."""
+    R, M = x.shape[0], x.shape[2]
+    out = np.empty((M, R) if runs_last else (R, M), dtype=x.dtype)
+    columns = out.T if runs_last else out  # an (R, M) view either way
+    for j in range(M):
+        columns[:, j] = x[:, i, j]
     return out
 
 
@@ -122,8 +112,3 @@ def first_true(mask: np.ndarray) -> np.ndarray:
     for k in range(mask.shape[1] - 1, -1, -1):
         out[mask[:, k]] = k
     return out
-
-
-def runs_last(x: np.ndarray, i: int) -> np.ndarray:
-    """``x[:, i, :].T`` as a new C-ordered ``(M, R)`` array."""
-    return np.stack([x[:, i, j] for j in range(x.shape[2])])

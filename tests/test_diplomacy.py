@@ -63,8 +63,8 @@ def test_a_leak_is_a_pressure_shock_to_the_asker():
     tight = model([*base, "countries.B.leak_propensity=0"], runs=50, text=text)
     leaky.step()
     tight.step()
-    assert np.all(leaky.diplomacy.count["leaks"][:, 0] == 1)
-    assert np.all(tight.diplomacy.count["leaks"][:, 0] == 0)
+    assert np.all(leaky.diplomacy.asked.count["leaks"][:, 0] == 1)
+    assert np.all(tight.diplomacy.asked.count["leaks"][:, 0] == 0)
     jump = leaky.countries[0].anxiety - tight.countries[0].anxiety
     assert np.allclose(jump, 0.2 * (1 - 0.2))
 
@@ -202,7 +202,7 @@ def test_diplomacy_takes_every_answer_leak_and_denial_from_the_agents():
     b.leaks = lambda channel_leak, u, runs: yes[runs]
     a.denies = lambda u, runs: yes[runs]
     m.step()
-    count = m.diplomacy.count
+    count = m.diplomacy.asked.count
     assert np.all(count["approaches"][:, 0] == 1) and np.all(count["rejections"] == 0)
     assert np.all(count["leaks"][:, 0] == 1) and np.all(count["denials"][:, 0] == 1)
     assert np.all(m.relations.status[:, 0, 1] == SCHEDULED)

@@ -1,6 +1,7 @@
 """The event log's arrays: one entry per event, whatever mix of single values and arrays."""
 
 import numpy as np
+import pytest
 
 from sim.eventlog import CODE, EventLog
 
@@ -25,3 +26,19 @@ def test_an_empty_log_has_empty_typed_arrays():
     ev = EventLog().arrays()
     assert all(len(v) == 0 for v in ev.values())
     assert ev["run"].dtype == np.int64 and ev["v1"].dtype == np.float64
+
+
+def test_arrays_in_every_chunk_align_per_chunk_when_one_is_broadcast():
+    log = EventLog()
+    log.add("talks", 5, np.array([0, 2]), 1, 0, v1=np.array([9.0]))  # one value for both
+    log.add("deal", 6, np.array([1]), 0, 1, v1=np.array([1.0]))
+    assert log.arrays()["v1"].tolist() == [9.0, 1.0, 9.0]
+
+
+def test_a_chunk_with_more_values_than_events_is_refused_not_misaligned():
+    # a broadcast chunk beside one with a value too many: the total length is right
+    log = EventLog()
+    log.add("talks", 5, np.array([0, 2]), 1, 0, v1=np.array([9.0]))
+    log.add("deal", 6, np.array([1]), 0, 1, v1=np.array([1.0, 2.0]))
+    with pytest.raises(ValueError, match="2 v1 values for 1 events"):
+        log.arrays()

@@ -12,22 +12,29 @@ from sim.small import (
     pairs_count,
     row,
     rows,
-    runs_last,
     swapped,
     total,
 )
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 5])
-@pytest.mark.parametrize("axis", [1, 2])
+@pytest.mark.parametrize("axis", [0, 1, 2])
 def test_total_count_largest_match_numpy(n, axis):
     rng = np.random.default_rng(n)
     x = rng.standard_normal((200, n, n)) * 10.0 ** rng.integers(-8, 8, (200, n, n))
     x[0] = -0.0  # a sum of negative zeros is +0.0 in numpy
+    if axis == 0:  # the short axis first, as in the agents' (channel, partner, run) arrays
+        x = np.ascontiguousarray(x.transpose(1, 2, 0))
     mask = x > 0
     assert total(x, axis).tobytes() == x.sum(axis=axis).tobytes()
     assert np.array_equal(count(mask, axis), mask.sum(axis=axis))
-    assert np.array_equal(largest(x, axis), x.max(axis=axis))
+    assert count(mask, axis).dtype == mask.sum(axis=axis).dtype
+    assert largest(x, axis).tobytes() == x.max(axis=axis).tobytes()
+    assert either(mask, axis).tobytes() == mask.any(axis=axis).tobytes()
+    flat = x[:, 0, :]  # two-dimensional, reduced over its short axis
+    short = 0 if axis == 0 else 1
+    assert total(flat, short).tobytes() == flat.sum(axis=short).tobytes()
+    assert largest(flat, short).tobytes() == flat.max(axis=short).tobytes()
     assert np.array_equal(pairs_count(mask), mask.sum(axis=(1, 2)))
 
 
@@ -45,8 +52,8 @@ def test_layout_helpers_match_numpy(n):
         assert swapped(a).flags.c_contiguous and swapped(a).dtype == a.dtype
         assert np.array_equal(rows([a[:, i, :] for i in range(n)]), a)
         assert np.array_equal(row(a, n - 1), a[:, n - 1, :])
-        assert np.array_equal(runs_last(a, 0), a[:, 0, :].T)
-        assert runs_last(a, 0).flags.c_contiguous
+        assert np.array_equal(row(a, 0, runs_last=True), a[:, 0, :].T)
+        assert row(a, 0, runs_last=True).flags.c_contiguous
     assert np.array_equal(first_true(mask[:, 0, :]), mask[:, 0, :].argmax(axis=1))
     assert rows([mask[:, i, :] for i in range(n)]).dtype == np.bool_
 
