@@ -15,8 +15,10 @@ import argparse
 import datetime as dt
 import os
 import platform
+import re
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -47,11 +49,17 @@ def run_one(name: str) -> str:
     done = subprocess.run([sys.executable, *command[1:]], cwd=ROOT, capture_output=True,
                           text=True, check=False)  # fmt: skip
     wall = time.perf_counter() - start
-    # Machine paths never reach the docs: the repository's own path becomes ".".
-    text = (done.stdout + done.stderr).replace(str(ROOT), ".").rstrip()
+    text = scrub(done.stdout + done.stderr)
     status = "" if done.returncode == 0 else f" (exit {done.returncode})"
     return (f"## {name}\n\n`{' '.join(command)}`{status}: {wall:.0f} s; load average "
             f"{before} before, {_load()} after.\n\n```text\n{text}\n```\n")  # fmt: skip
+
+
+def scrub(text: str) -> str:
+    """Machine paths never reach the docs: the repository becomes ".", a temporary folder
+    "<temporary folder>"."""
+    text = text.replace(str(ROOT), ".")
+    return re.sub(re.escape(tempfile.gettempdir()) + r"/\S+", "<temporary folder>", text).rstrip()
 
 
 def header() -> str:

@@ -24,3 +24,17 @@ def test_a_stale_sample_is_found():
     match = samples.MARKER.search(text)
     tampered = text[: match.end() - 4] + "0.999\n```" + text[match.end() :]
     assert samples.render(tampered) != tampered
+
+
+def test_speed_figures_come_from_the_benchmarks_not_the_readme():
+    """docs/speed.md is written by ``python benchmarks/record.py --write docs/speed.md``: it has
+    a section for every benchmark, and the README's Speed section quotes no runs/s itself."""
+    import re
+
+    speed = (ROOT / "docs" / "speed.md").read_text(encoding="utf-8")
+    for script in sorted((ROOT / "benchmarks").glob("bench_*.py")):
+        assert f"## {script.stem}\n" in speed, f"docs/speed.md has no {script.stem} section"
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Speed\n") : readme.index("## Layout")]
+    assert "docs/speed.md" in section
+    assert not re.search(r"\d[\d,.]*\s*(runs/s|MB|s wall|×)", section), "README quotes a figure"
