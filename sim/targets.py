@@ -151,13 +151,7 @@ def load(path: str | FilePath, scenario, per_run: bool = False) -> tuple[Target,
     Raises:
         ScenarioError: any problem, naming the file, the line and the key.
     """
-    try:
-        text = FilePath(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{path}: cannot read targets file: {exc}") from None
-    raw, lines = parse_yaml(text, str(path))
-    ctx = Context(str(path), lines)
-    top = mapping(raw, (), ctx)
+    top, ctx = _read_file(path)
     reject_unknown(top, ("targets", "priors"), (), ctx)
     entries = mapping(top.get("targets"), ("targets",), ctx)
     if not entries:
@@ -176,6 +170,17 @@ def load(path: str | FilePath, scenario, per_run: bool = False) -> tuple[Target,
     return out
 
 
+def _read_file(path: str | FilePath) -> tuple[dict, Context]:
+    """The targets file's top-level mapping and its context for file:line errors."""
+    try:
+        text = FilePath(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"{path}: cannot read targets file: {exc}") from None
+    raw, lines = parse_yaml(text, str(path))
+    ctx = Context(str(path), lines)
+    return mapping(raw, (), ctx), ctx
+
+
 def read_priors(path: str | FilePath) -> dict[str, tuple[str, str]]:
     """The file's ``priors:`` section: dotted key -> (its ``{dist: ...}`` as flow YAML, for
     an override, and ``FILE:LINE`` for errors). A prior is checked against the scenario when
@@ -186,20 +191,15 @@ def read_priors(path: str | FilePath) -> dict[str, tuple[str, str]]:
     """
     import yaml
 
-    try:
-        text = FilePath(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{path}: cannot read targets file: {exc}") from None
-    raw, lines = parse_yaml(text, str(path))
-    ctx = Context(str(path), lines)
-    entries = mapping(mapping(raw, (), ctx).get("priors"), ("priors",), ctx)
+    top, ctx = _read_file(path)
+    entries = mapping(top.get("priors"), ("priors",), ctx)
     out = {}
     for key, body in entries.items():
         where = ("priors", str(key))
         if not isinstance(body, dict) or "dist" not in body:
             raise ctx.error(where, "expected a {dist: NAME, ...} mapping (a prior)")
         flow = yaml.safe_dump(body, default_flow_style=True, sort_keys=False).strip()
-        out[str(key)] = (flow.removesuffix("\n..."), f"{path}:{lines.get(where, '?')}")
+        out[str(key)] = (flow.removesuffix("\n..."), f"{path}:{ctx.lines.get(where, '?')}")
     return out
 
 

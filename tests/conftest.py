@@ -79,3 +79,22 @@ def small_path(tmp_path) -> Path:
     path = tmp_path / "small.yaml"
     path.write_text(SMALL, encoding="utf-8")
     return path
+
+
+@pytest.fixture
+def ctrl_c_at_block(monkeypatch):
+    """``ctrl_c_at_block(k)`` makes the runner's block k raise KeyboardInterrupt (as a Ctrl-C
+    there would) until ``ctrl_c_at_block(None)`` puts the real block function back."""
+    from sim import runner
+
+    real = runner._guarded
+
+    def arm(stop: int | None) -> None:
+        def stopping(scenario, block, detail=True):
+            if block == stop:
+                raise KeyboardInterrupt
+            return real(scenario, block, detail)
+
+        monkeypatch.setattr(runner, "_guarded", real if stop is None else stopping)
+
+    return arm

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from sim import cli, runner
+from sim import cli
 
 CSVS = ("runs.csv", "events.csv", "steps.csv", "summary.csv")
 
@@ -17,19 +17,12 @@ def same_csvs(a, b) -> bool:
     return all((a / name).read_bytes() == (b / name).read_bytes() for name in CSVS)
 
 
-def test_resume_finishes_an_interrupted_run_byte_for_byte(small_path, tmp_path, monkeypatch):
+def test_resume_finishes_an_interrupted_run_byte_for_byte(small_path, tmp_path, ctrl_c_at_block):
     args = ("--runs", 250, "--set", "block_size=100", "--steps", "--workers", 1)
     assert run_cli(small_path, "--out", tmp_path / "whole", *args) == 0
-    real = runner._guarded
-
-    def stop_at_block_2(scenario, block, detail=True):
-        if block == 2:
-            raise KeyboardInterrupt
-        return real(scenario, block, detail)
-
-    monkeypatch.setattr(runner, "_guarded", stop_at_block_2)
+    ctrl_c_at_block(2)
     assert run_cli(small_path, "--out", tmp_path / "cut", *args) == cli.EXIT_INTERRUPTED
-    monkeypatch.setattr(runner, "_guarded", real)
+    ctrl_c_at_block(None)
     folder = tmp_path / "cut"
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["runs_done"] == 200 and not manifest["complete"]

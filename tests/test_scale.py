@@ -63,20 +63,13 @@ def test_a_gzip_table_is_one_plain_gzip_file(small_path, tmp_path):
         assert gzip.decompress(data) == (tmp_path / "csv" / f"{name}.csv").read_bytes()
 
 
-def test_resume_with_compress_is_byte_identical(small_path, tmp_path, monkeypatch):
+def test_resume_with_compress_is_byte_identical(small_path, tmp_path, ctrl_c_at_block):
     args = (*ARGS, "--compress", "--workers", 1)
     assert run_cli(small_path, "--out", tmp_path / "whole", *args) == 0
-    real = runner._guarded
-
-    def stop_at_block_2(scenario, block, detail=True):
-        if block == 2:
-            raise KeyboardInterrupt
-        return real(scenario, block, detail)
-
-    monkeypatch.setattr(runner, "_guarded", stop_at_block_2)
+    ctrl_c_at_block(2)
     folder = tmp_path / "cut"
     assert run_cli(small_path, "--out", folder, *args) == cli.EXIT_INTERRUPTED
-    monkeypatch.setattr(runner, "_guarded", real)
+    ctrl_c_at_block(None)
     whole = (tmp_path / "whole" / "runs.csv.gz").read_bytes()
     with open(folder / "runs.csv.gz", "ab") as handle:  # a member cut off by a crash
         handle.write(whole[len((folder / "runs.csv.gz").read_bytes()) :][:40])
